@@ -1,0 +1,1 @@
+"""Ingestion: PDF → pages → documents → sections → chunks → Chroma index."""

