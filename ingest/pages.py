@@ -1,0 +1,485 @@
+"""PDF → pages: open a PDF with pypdf, extract each page's text twice (reading order
+and layout), and clean it up.
+
+Clean-up, in order:
+
+* odd characters: no-break and other odd spaces become plain spaces, zero-width
+  characters go, symbol-font bullets become ``•``;
+* page-number lines at the top or bottom of a page (``Page 12``, ``- 12 -``,
+  ``Page 12 of 40``, ``12 | Page``; a bare ``12`` only when the numbers run in
+  sequence from page to page, so a table's last cell is not mistaken for one);
+* running headers and footers: lines (digits ignored) that stand among the first
+  or last two lines of at least half the pages, and of at least three;
+* in the reading-order text only, words split by a hyphen at a line break are
+  rejoined; the hyphen is kept when the document shows the word hyphenated
+  elsewhere or the word looks like a real compound (``step-down``, ``non-statutory``).
+
+Errors a person can act on (missing, empty, not a PDF, damaged, password, scan)
+are raised as :class:`~ingest.errors.IngestError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import logging
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
+from ingest.errors import IngestError
+from ingest.models import Page
+
+logger = logging.getLogger(__name__)
+
+#: The signature every PDF starts with; readers accept it anywhere in the first KiB.
+PDF_SIGNATURE = b"%PDF-"
+SIGNATURE_WINDOW = 1024
+#: Bytes read at a time when hashing.
+HASH_BLOCK = 1 << 20
+
+#: A running header/footer must stand at the edge of at least this share of pages...
+RUNNING_MIN_SHARE = 0.5
+#: ...and of at least this many pages (so a two-page letter keeps its lines).
+RUNNING_MIN_PAGES = 3
+#: How many non-blank lines at each edge of a page may be a running header/footer.
+RUNNING_EDGE_LINES = 2
+#: Most lines stripped from one edge of a page (header + page number + second header line).
+MAX_EDGE_STRIP = 4
+#: How deep into each edge a bare page number is looked for when checking the sequence.
+NUMBER_EDGE_LINES = 3
+
+# Messages shown to the user after "<file name>: ".
+MSG_NOT_FOUND = "file not found"
+MSG_NOT_A_FILE = "is a folder, not a PDF file"
+MSG_UNREADABLE = "cannot be read ({reason})"
+MSG_EMPTY = "is empty (0 bytes); it may not have finished downloading"
+MSG_NOT_PDF = "is not a PDF file{kind}; only PDFs can be ingested"
+MSG_DAMAGED = "is damaged or incomplete and cannot be read as a PDF; try downloading or saving it again"
+MSG_NO_PAGES = "is damaged: it has no pages that can be read; try downloading or saving it again"
+MSG_PAGE_DAMAGED = "is damaged: the text of page {page} cannot be read; try downloading or saving it again"
+MSG_PASSWORD = "is protected by a password; remove the password and try again"
+MSG_NEEDS_CRYPTO = (
+    "is encrypted with a method that needs the 'cryptography' Python package, which is not installed; "
+    "install it, or save the PDF without encryption, and try again"
+)
+MSG_SCANNED = "has no text layer (it looks like a scanned image); OCR is not supported"
+
+#: File signatures of things people save under a .pdf name by mistake.
+_SNIFF: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a Word, Excel or other zipped file"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Word or Excel file"),
+    (b"{\\rtf", "a Rich Text file"),
+)
+
+# Spaces pdf producers emit that should read as a plain space (tabs too: they only
+# separate words in extracted text), and invisible characters that should not be there.
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+#: Symbol/Wingdings bullets that arrive as private-use code points.
+_SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "•", "\uf0d8": "•", "\uf076": "•", "\uf0fc": "✓"}
+_TRANSLATE = str.maketrans({**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_INVISIBLE, None), **_SYMBOL_BULLETS})
+SOFT_HYPHEN = "\u00ad"
+
+_DASH = r"[-–—]"
+#: Lines that can only be a page number: "Page 12", "Page 12 of 40", "Page | 12",
+#: "12 | Page", "- 12 -", "12 of 40", "p. 12". Groups "n" and "of" carry the numbers.
+_PAGE_LABEL = re.compile(
+    rf"""^(?:
+        (?:page|pg\.?|p\.)\s*[|:]?\s*(?P<n>\d+)(?:\s*(?:of|/)\s*(?P<of>\d+))?
+      | (?P<n2>\d+)\s*\|\s*page
+      | {_DASH}\s*(?P<n3>\d+)\s*{_DASH}
+      | (?P<n4>\d+)\s*(?:of|/)\s*(?P<of4>\d+)
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
+_DIGITS = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
+#: A hyphenated word inside a line, e.g. "step-down", "need-to-know".
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+#: A line that ends in a letter and a hyphen: group 1 is the word part before it.
+_BREAK_END = re.compile(r"([^\W\d_]+)-$")
+#: The start of the next line when it continues a word: a lower-case letter run.
+_BREAK_START = re.compile(r"^([^\W\d_]+)")
+
+#: Prefixes normally written with a hyphen in British English; a line-break hyphen
+#: after one is kept unless the document spells the joined word solid elsewhere.
+COMPOUND_PREFIXES = frozenset(
+    {"anti", "co", "cross", "de", "ex", "multi", "non", "post", "pre", "re", "self", "semi", "sub", "well"}
+)
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as fh:
+            for block in iter(lambda: fh.read(HASH_BLOCK), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        raise IngestError(path, MSG_NOT_FOUND) from None
+    return digest.hexdigest()
+
+
+def extract_pages(path: Path) -> list[Page]:
+    """Extract and clean the text of every page of the PDF at ``path``.
+
+    Raises :class:`IngestError` when the file is missing, empty, not a PDF, damaged,
+    needs a password or has no text layer at all. Pages without text (a blank or
+    image-only page inside a text PDF) are returned with empty text.
+    """
+    path = Path(path)
+    started = time.perf_counter()
+    _check_file(path)
+    with _quiet_pypdf():
+        reader = _open(path)
+        raw = [_extract_page(path, reader, index) for index in range(_page_count(path, reader))]
+    extracted = time.perf_counter()
+
+    texts = _clean_document([text for text, _ in raw], reading_order=True)
+    layouts = _clean_document([layout for _, layout in raw], reading_order=False)
+    pages = [
+        Page(number=i + 1, text=text, layout=layout)
+        for i, (text, layout) in enumerate(zip(texts, layouts, strict=True))
+    ]
+    if not any(page.text.strip() for page in pages):
+        raise IngestError(path, MSG_SCANNED)
+    empty = [page.number for page in pages if not page.text.strip()]
+    if empty:
+        logger.info("%s: no text on page(s) %s", path.name, ", ".join(map(str, empty)))
+    logger.debug(
+        "%s: %d pages extracted in %.2f s, cleaned in %.2f s",
+        path.name,
+        len(pages),
+        extracted - started,
+        time.perf_counter() - extracted,
+    )
+    return pages
+
+
+# --- opening -----------------------------------------------------------------
+
+
+def _check_file(path: Path) -> None:
+    """Catch the mistakes that need no PDF parser, with messages to match."""
+    try:
+        if path.is_dir():
+            raise IngestError(path, MSG_NOT_A_FILE)
+        with path.open("rb") as fh:
+            head = fh.read(SIGNATURE_WINDOW)
+    except FileNotFoundError:
+        raise IngestError(path, MSG_NOT_FOUND) from None
+    except PermissionError:
+        raise IngestError(path, MSG_UNREADABLE.format(reason="permission denied")) from None
+    except OSError as err:
+        raise IngestError(path, MSG_UNREADABLE.format(reason=err.strerror or type(err).__name__)) from None
+    if not head:
+        raise IngestError(path, MSG_EMPTY)
+    if PDF_SIGNATURE not in head:
+        raise IngestError(path, MSG_NOT_PDF.format(kind=_describe(head)))
+
+
+def _describe(head: bytes) -> str:
+    """What a non-PDF file looks like, for the error message (" (it looks like …)")."""
+    stripped = head.lstrip()
+    for signature, kind in _SNIFF:
+        if stripped.startswith(signature):
+            return f" (it looks like {kind})"
+    if stripped[:1] == b"<" and b"html" in stripped[:200].lower():
+        return " (it looks like a web page)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like plain text)"
+
+
+@contextlib.contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs a warning for every oddity it repairs in a real-world file; only
+    errors matter here, so its logger is lowered to ERROR while we read."""
+    pypdf_logger = logging.getLogger("pypdf")
+    previous = pypdf_logger.level
+    pypdf_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        pypdf_logger.setLevel(previous)
+
+
+def _open(path: Path) -> PdfReader:
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            # The empty password opens owner-password-only files (no restriction on
+            # reading); anything else needs a password we do not have.
+            raise IngestError(path, MSG_PASSWORD)
+    except IngestError:
+        raise
+    except DependencyError:
+        raise IngestError(path, MSG_NEEDS_CRYPTO) from None
+    except (PdfStreamError, PdfReadError) as err:
+        logger.debug("%s: pypdf could not open it: %r", path.name, err)
+        raise IngestError(path, MSG_DAMAGED) from err
+    except Exception as err:
+        # pypdf also lets plain ValueError/KeyError/... escape on damaged files; they
+        # mean the same to the user. KeyboardInterrupt is not an Exception, so it passes.
+        logger.debug("%s: pypdf failed while opening it: %r", path.name, err)
+        raise IngestError(path, MSG_DAMAGED) from err
+    return reader
+
+
+def _page_count(path: Path, reader: PdfReader) -> int:
+    try:
+        count = len(reader.pages)
+    except FileNotDecryptedError:
+        raise IngestError(path, MSG_PASSWORD) from None
+    except DependencyError:
+        raise IngestError(path, MSG_NEEDS_CRYPTO) from None
+    except Exception as err:
+        logger.debug("%s: pypdf could not read the page tree: %r", path.name, err)
+        raise IngestError(path, MSG_DAMAGED) from err
+    if count == 0:
+        raise IngestError(path, MSG_NO_PAGES)
+    return count
+
+
+def _extract_page(path: Path, reader: PdfReader, index: int) -> tuple[str, str]:
+    """(plain text, layout text) of one page, before clean-up."""
+    try:
+        page = reader.pages[index]
+        text = page.extract_text()
+    except FileNotDecryptedError:
+        raise IngestError(path, MSG_PASSWORD) from None
+    except DependencyError:
+        raise IngestError(path, MSG_NEEDS_CRYPTO) from None
+    except Exception as err:
+        logger.debug("%s: pypdf failed on page %d: %r", path.name, index + 1, err)
+        raise IngestError(path, MSG_PAGE_DAMAGED.format(page=index + 1)) from err
+    try:
+        layout = page.extract_text(extraction_mode="layout")
+    except Exception as err:
+        logger.debug("%s: layout mode failed on page %d, using plain text: %r", path.name, index + 1, err)
+        layout = text
+    if not layout.strip() and text.strip():
+        # Layout mode does not look inside form XObjects, where some producers put
+        # the whole page; the plain text is the best layout we have then.
+        logger.debug("%s: layout mode found no text on page %d, using plain text", path.name, index + 1)
+        layout = text
+    return text, layout
+
+
+# --- clean-up ----------------------------------------------------------------
+
+
+def _normalise(raw: str, strip_left: bool) -> list[str]:
+    """Split into lines with odd characters fixed and trailing (or all) space removed."""
+    lines = []
+    for line in raw.translate(_TRANSLATE).splitlines():
+        # A soft hyphen at the end of a line is where the producer broke a word.
+        line = line.rstrip()
+        line = line[:-1] + "-" if line.endswith(SOFT_HYPHEN) else line
+        line = line.replace(SOFT_HYPHEN, "")
+        lines.append(line.strip() if strip_left else line)
+    return lines
+
+
+def _key(line: str) -> str:
+    """How a line is compared when looking for running headers: spacing and digits ignored."""
+    return _DIGITS.sub("#", " ".join(line.split()))
+
+
+def _edge_indices(lines: list[str], depth: int) -> tuple[list[int], list[int]]:
+    """Indices of the first and last ``depth`` non-blank lines."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return filled[:depth], filled[-depth:][::-1]
+
+
+@dataclass
+class _DocumentEdges:
+    """What the whole document says about its page edges."""
+
+    running: frozenset[str]
+    """Keys of running header/footer lines."""
+    page_numbers: list[tuple[set[int], set[int]]]
+    """Per page: the numbers at its top and at its bottom that run in sequence with a
+    neighbouring page's, i.e. are page numbers (so a bare "12" there can go)."""
+
+
+def _edge_numbers(lines: list[str], indices: list[int]) -> set[int]:
+    """Page numbers a page shows in the given lines: bare ones and those in labels
+    (a label on the next page vouches for a bare number on this one)."""
+    numbers = set()
+    for i in indices:
+        line = lines[i].strip()
+        if _BARE_NUMBER.match(line):
+            numbers.add(int(line))
+        elif (number := _page_label_number(line)) is not None:
+            numbers.add(number)
+    return numbers
+
+
+def _sequenced(numbers: list[set[int]]) -> list[set[int]]:
+    """Keep the numbers that continue the previous page's or lead into the next page's."""
+    kept = []
+    for i, mine in enumerate(numbers):
+        before = numbers[i - 1] if i > 0 else set()
+        after = numbers[i + 1] if i + 1 < len(numbers) else set()
+        kept.append({n for n in mine if n - 1 in before or n + 1 in after})
+    if len(numbers) == 1:
+        kept[0] = numbers[0] & {1}  # a one-page file numbered "1"
+    return kept
+
+
+def _strip_edges(lines: list[str], is_edge_line: _EdgeTest) -> list[str]:
+    """Remove removable lines from the top and bottom, stopping at the first keeper."""
+    lines = list(lines)
+    for from_top in (True, False):
+        removed = 0
+        while removed < MAX_EDGE_STRIP:
+            filled = [i for i, line in enumerate(lines) if line.strip()]
+            if not filled:
+                break
+            index = filled[0] if from_top else filled[-1]
+            if not is_edge_line(lines[index], from_top):
+                break
+            del lines[index]
+            removed += 1
+    return lines
+
+
+def _page_label_number(line: str) -> int | None:
+    """The number in a page-number label ("Page 3 of 9", "- 3 -"), or None if the
+    stripped line is not one."""
+    match = _PAGE_LABEL.match(line)
+    if not match:
+        return None
+    number = int(next(group for group in (match["n"], match["n2"], match["n3"], match["n4"]) if group))
+    total = match["of"] or match["of4"]
+    # "2024/25" at the foot of a table is a year, not page 2024 of 25.
+    return None if total and number > int(total) else number
+
+
+class _EdgeTest:
+    """Decides whether a line at a page's edge is a page number or running header/footer."""
+
+    def __init__(self, running: frozenset[str], top: set[int], bottom: set[int]) -> None:
+        self.running = running
+        self.top = top
+        self.bottom = bottom
+
+    def __call__(self, line: str, from_top: bool) -> bool:
+        stripped = line.strip()
+        if _page_label_number(stripped) is not None:
+            return True
+        if _BARE_NUMBER.match(stripped) and int(stripped) in (self.top if from_top else self.bottom):
+            return True
+        return _key(line) in self.running
+
+
+def _find_edges(pages: list[list[str]]) -> _DocumentEdges:
+    top_numbers, bottom_numbers = [], []
+    for lines in pages:
+        top, bottom = _edge_indices(lines, NUMBER_EDGE_LINES)
+        top_numbers.append(_edge_numbers(lines, top))
+        bottom_numbers.append(_edge_numbers(lines, bottom))
+    numbers = list(zip(_sequenced(top_numbers), _sequenced(bottom_numbers), strict=True))
+
+    # Count running-header candidates once page numbers are gone, so "Page 3" above a
+    # header does not push the header out of the edge window.
+    counts: Counter[str] = Counter()
+    for lines, (top, bottom) in zip(pages, numbers, strict=True):
+        bare = _strip_edges(lines, _EdgeTest(frozenset(), top, bottom))
+        first, last = _edge_indices(bare, RUNNING_EDGE_LINES)
+        # Lines without letters (amounts, scores) are left to the page-number rule.
+        counts.update({_key(bare[i]) for i in first + last if _HAS_LETTER.search(bare[i])})
+    needed = max(RUNNING_MIN_PAGES, math.ceil(RUNNING_MIN_SHARE * len(pages)))
+    running = frozenset(key for key, count in counts.items() if count >= needed)
+    return _DocumentEdges(running=running, page_numbers=numbers)
+
+
+def _clean_document(raw_pages: list[str], reading_order: bool) -> list[str]:
+    """Clean every page of one extraction mode; headers are judged over the whole file."""
+    # The reading-order text has no meaningful indentation; the layout text does.
+    pages = [_normalise(raw, strip_left=reading_order) for raw in raw_pages]
+    edges = _find_edges(pages)
+    if edges.running:
+        logger.debug("running headers/footers: %s", sorted(edges.running))
+    pages = [
+        _strip_edges(lines, _EdgeTest(edges.running, top, bottom))
+        for lines, (top, bottom) in zip(pages, edges.page_numbers, strict=True)
+    ]
+    if reading_order:  # hyphens are rejoined only in the reading-order text
+        vocabulary = _Vocabulary(pages)
+        pages = [_join_hyphens(lines, vocabulary) for lines in pages]
+    return ["\n".join(_trim_blank(lines)) for lines in pages]
+
+
+def _trim_blank(lines: list[str]) -> list[str]:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return lines[filled[0] : filled[-1] + 1] if filled else []
+
+
+# --- hyphenation -------------------------------------------------------------
+
+
+class _Vocabulary:
+    """The words and hyphenated pairs the document uses, not counting the fragments
+    around line-break hyphens (which are what is being decided)."""
+
+    def __init__(self, pages: list[list[str]]) -> None:
+        self.words: set[str] = set()
+        self.pairs: set[str] = set()
+        for lines in pages:
+            for i, line in enumerate(lines):
+                text = line
+                if _BREAK_END.search(text):
+                    text = _BREAK_END.sub("", text)
+                if i > 0 and _BREAK_END.search(lines[i - 1]):
+                    text = _BREAK_START.sub("", text)
+                low = text.lower()
+                self.words.update(_WORD.findall(low))
+                for compound in _COMPOUND.findall(low):
+                    parts = compound.split("-")
+                    self.pairs.update(f"{a}-{b}" for a, b in itertools.pairwise(parts))
+
+    def keep_hyphen(self, left: str, right: str) -> bool:
+        """Whether ``left-`` at a line end and ``right`` on the next line form a hyphenated word."""
+        left, right = left.lower(), right.lower()
+        if f"{left}-{right}" in self.pairs:
+            return True  # the document writes it with a hyphen elsewhere
+        if left + right in self.words:
+            return False  # ...or solid elsewhere
+        # A hyphenation program splits inside words ("organisa-tion"); two whole words
+        # either side, or a prefix usually written hyphenated, mean a real compound.
+        return left in COMPOUND_PREFIXES or (left in self.words and right in self.words)
+
+
+def _join_hyphens(lines: list[str], vocabulary: _Vocabulary) -> list[str]:
+    """Join each line ending "<letters>-" to the next when that starts with a lower-case word."""
+    out: list[str] = []
+    for line in lines:
+        if out:
+            end = _BREAK_END.search(out[-1])
+            start = _BREAK_START.match(line)
+            if end and start and line[0].islower():
+                keep = vocabulary.keep_hyphen(end.group(1), start.group(1))
+                out[-1] = (out[-1] if keep else out[-1][:-1]) + line
+                continue
+        out.append(line)
+    return out

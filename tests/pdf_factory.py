@@ -1,0 +1,182 @@
+"""Tiny PDFs for tests, written by hand so the repository holds no binary fixtures.
+
+Every function writes one file at ``path`` and returns ``path``. The PDF syntax is
+kept to the minimum pypdf needs: one Helvetica font (WinAnsi, so ``£`` and ``—``
+survive), one content stream per page, a classic cross-reference table.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+#: A4 in points.
+PAGE_WIDTH = 595
+PAGE_HEIGHT = 842
+#: Where the first line's baseline sits, and the gap between baselines.
+LEFT_MARGIN = 72
+TOP_BASELINE = 770
+FONT_SIZE = 11
+LEADING = 14
+
+#: Passwords used by the encrypted variants.
+OWNER_PASSWORD = "owner-secret"
+USER_PASSWORD = "user-secret"
+
+#: Side of the grey square drawn by :func:`make_image_only_pdf`, in image pixels.
+IMAGE_PIXELS = 8
+
+
+def _hex_text(line: str) -> str:
+    # Hex strings need no escaping of ( ) \ and carry WinAnsi bytes such as £ and —.
+    return "<" + line.encode("cp1252").hex().upper() + ">"
+
+
+def _content_for(text: str) -> bytes:
+    """A content stream that draws ``text`` line by line from the top of the page."""
+    ops = ["BT", f"/F1 {FONT_SIZE} Tf", f"{LEADING} TL", f"{LEFT_MARGIN} {TOP_BASELINE} Td"]
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            ops.append("T*")  # next line, LEADING points down
+        if line:
+            ops.append(f"{_hex_text(line)} Tj")
+    ops.append("ET")
+    return "\n".join(ops).encode("ascii")
+
+
+def _stream(dictionary: str, data: bytes) -> bytes:
+    return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode("ascii") + data + b"\nendstream"
+
+
+def _assemble(objects: list[bytes]) -> bytes:
+    """Serialise objects numbered 1.. with object 1 as the catalogue; offsets computed here."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")  # binary comment marks the file as binary
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode("ascii") + body + b"\nendobj\n")
+    xref_at = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode("ascii"))
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode("ascii"))
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n".encode("ascii"))
+    return out.getvalue()
+
+
+def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
+    """Catalogue, page tree and one page + content stream per entry of ``contents``."""
+    first_page = 3
+    page_numbers = [first_page + 2 * i for i in range(len(contents))]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        (f"<< /Type /Pages /Kids [{' '.join(f'{n} 0 R' for n in page_numbers)}] /Count {len(contents)} >>").encode(
+            "ascii"
+        ),
+    ]
+    for page_number, data in zip(page_numbers, contents, strict=True):
+        objects.append(
+            (
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+                f"/Resources {resources} /Contents {page_number + 1} 0 R >>"
+            ).encode("ascii")
+        )
+        objects.append(_stream("", data))
+    return objects
+
+
+def text_pdf_bytes(pages: list[str]) -> bytes:
+    """The bytes of a PDF whose page *i* shows ``pages[i]``, one PDF text line per ``\\n``."""
+    contents = [_content_for(text) for text in pages]
+    objects = _page_objects(contents, "<< /Font << /F1 {font} 0 R >> >>")
+    font_number = len(objects) + 1
+    objects = [o.replace(b"{font}", str(font_number).encode("ascii")) for o in objects]
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    return _assemble(objects)
+
+
+def make_text_pdf(path: Path, pages: list[str]) -> Path:
+    """A PDF with a text layer: each string of ``pages`` is one page, drawn line by line."""
+    path.write_bytes(text_pdf_bytes(pages))
+    return path
+
+
+def _encrypted(path: Path, pages: list[str], user_password: str) -> Path:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf_bytes(pages))))
+    # RC4-128 is pypdf's pure-Python default, so no crypto package is needed.
+    writer.encrypt(user_password=user_password, owner_password=OWNER_PASSWORD)
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def make_owner_password_pdf(path: Path, pages: list[str]) -> Path:
+    """Encrypted with an owner password only: any reader opens it with the empty password."""
+    return _encrypted(path, pages, user_password="")
+
+
+def make_user_password_pdf(path: Path, pages: list[str]) -> Path:
+    """Encrypted with a user password: it cannot be opened without :data:`USER_PASSWORD`."""
+    return _encrypted(path, pages, user_password=USER_PASSWORD)
+
+
+def make_image_only_pdf(path: Path, page_count: int = 1) -> Path:
+    """Pages with a grey image and a drawn rectangle but no text: what a scan looks like."""
+    draw = (
+        f"q 200 0 0 200 {LEFT_MARGIN} 500 cm /Im1 Do Q\n"  # the image, scaled to 200 pt
+        f"0.5 g {LEFT_MARGIN} 200 300 100 re f"  # a filled rectangle
+    ).encode("ascii")
+    objects = _page_objects([draw] * page_count, "<< /XObject << /Im1 {image} 0 R >> >>")
+    image_number = len(objects) + 1
+    objects = [o.replace(b"{image}", str(image_number).encode("ascii")) for o in objects]
+    pixels = bytes(range(0, 256, 256 // (IMAGE_PIXELS * IMAGE_PIXELS)))[: IMAGE_PIXELS * IMAGE_PIXELS]
+    objects.append(
+        _stream(
+            f"/Type /XObject /Subtype /Image /Width {IMAGE_PIXELS} /Height {IMAGE_PIXELS} "
+            "/ColorSpace /DeviceGray /BitsPerComponent 8",
+            pixels,
+        )
+    )
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def make_truncated_pdf(path: Path) -> Path:
+    """A valid three-page text PDF cut in half, as an interrupted download leaves it."""
+    data = text_pdf_bytes([f"Page one of a report.\nParagraph {i}." for i in range(3)])
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def make_corrupt_xref_pdf(path: Path) -> Path:
+    """A PDF header and trailer around a body that is not PDF objects, with a cross-reference
+    table pointing into it: there is no catalogue to find, by offset or by scanning."""
+    body = b"this is not a PDF object\n" * 20
+    header = b"%PDF-1.4\n"
+    xref_at = len(header) + len(body)
+    tail = (
+        b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000123 00000 n \n"
+        b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n" + str(xref_at).encode("ascii") + b"\n%%EOF\n"
+    )
+    path.write_bytes(header + body + tail)
+    return path
+
+
+def make_not_a_pdf(path: Path) -> Path:
+    """A text file that only has a ``.pdf`` name."""
+    path.write_text("Minutes of the meeting\nThese are plain text, not a PDF.\n", encoding="utf-8")
+    return path
+
+
+def make_png_named_pdf(path: Path) -> Path:
+    """The start of a PNG file saved under a ``.pdf`` name."""
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    return path
+
+
+def make_empty(path: Path) -> Path:
+    """A file of 0 bytes."""
+    path.write_bytes(b"")
+    return path
