@@ -1,0 +1,246 @@
+"""Pages → documents: split a PDF (an agenda pack holds several papers) into its documents.
+
+A new document starts on a page whose first lines are a document heading that
+council papers share: a notice of meeting or agenda, ``MINUTES OF …``, a report
+cover sheet with ``Title: …``, or a page headed with the title of an appendix
+that an earlier report lists ("Appendix 1: …"). A PDF with no such heading is a
+single document. Rules are about council papers in general, never one council.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.dates import find_dates, first_date, human_date
+from ingest.models import Document, Line, Page
+from ingest.text import slugify, words
+
+log = logging.getLogger(__name__)
+
+HEAD_LINES = 8
+"""How many non-empty lines at the top of a page are read for a document heading."""
+APPENDIX_MATCH = 0.75
+"""Share of an appendix title's words that a page heading must contain to start that appendix."""
+SLIDE_MAX_WORDS = 170
+"""A document whose pages hold at most this many words (median) reads as a slide deck."""
+BLANK_PAGE = re.compile(r"^\s*(this page (is|has been) (intentionally|deliberately) left blank\.?)?\s*$", re.I)
+
+_MINUTES = re.compile(r"^\s*minutes\b(?:\s+of)?(?:\s+(?:a|the)\s+meeting\s+of)?(?:\s+the)?\s*(?P<body>.*)$", re.I)
+_NOTICE = re.compile(r"^\s*(notice of (the )?meeting|agenda)\s*$", re.I)
+_TITLE = re.compile(r"^\s*Title:\s*(?P<title>.+)$")
+_APPENDIX_LIST = re.compile(r"^\s*Appendix\s+(?P<n>[0-9A-Z]{1,3})\s*[:\-–—.]\s*(?P<title>.+)$", re.I)
+_ORG = re.compile(
+    r"\b(?:London Borough of [A-Z][a-z]+(?: and [A-Z][a-z]+)?"
+    r"|(?:[A-Z][a-z]+(?:[ -](?:and|&|upon|on|under)?[ -]?[A-Z][a-z]+)*)"
+    r" (?:County|City|District|Borough|Town|Parish|Community|Metropolitan Borough) Council"
+    r"|City of [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})\b"
+)
+_COMMITTEE_WORDS = re.compile(
+    r"\b(committee|cabinet|council|panel|board|commission|sub-committee|forum|assembly)\b", re.I
+)
+
+
+@dataclass
+class _Start:
+    page: int
+    doc_type: str
+    title: str
+    committee: str | None
+    meeting_date: str | None
+    document_date: str | None
+    parent: int | None = None
+    """Index of the report this appendix belongs to, whose meeting it shares."""
+
+
+def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
+    """Split a PDF's pages into documents, each with type, dates and page range."""
+    if not pages:
+        return []
+    starts: list[_Start] = []
+    appendices: list[tuple[int, str]] = []  # (index of listing report, appendix title)
+    for page in pages:
+        head = _head(page)
+        start = _document_start(head, page.number, starts, appendices)
+        if start is not None:
+            starts.append(start)
+        if starts and starts[-1].doc_type == "report":
+            for line in page.text.splitlines():
+                m = _APPENDIX_LIST.match(line)
+                if m:
+                    appendices.append((len(starts) - 1, m.group("title").strip()))
+    if not starts or starts[0].page != pages[0].number:
+        starts.insert(0, _single_start(pages))
+
+    organisation = _organisation(pages)
+    file_slug = slugify(source_file.rsplit(".", 1)[0])
+    documents: list[Document] = []
+    used_ids: Counter[str] = Counter()
+    by_number = {p.number: p for p in pages}
+    for i, start in enumerate(starts):
+        end = starts[i + 1].page - 1 if i + 1 < len(starts) else pages[-1].number
+        doc_pages = [by_number[n] for n in range(start.page, end + 1) if n in by_number]
+        doc_type = start.doc_type
+        if doc_type == "appendix":
+            doc_type = _appendix_type(start.title, doc_pages)
+        parent = starts[start.parent] if start.parent is not None else None
+        committee = start.committee or (parent.committee if parent else None)
+        meeting_date = start.meeting_date or (parent.meeting_date if parent else None)
+        dated = doc_type in ("minutes", "agenda") and meeting_date
+        key = f"{doc_type}-{meeting_date if dated else slugify(start.title)[:48]}"
+        used_ids[key] += 1
+        suffix = f"-{used_ids[key]}" if used_ids[key] > 1 else ""
+        lines = [Line(p.number, ln) for p in doc_pages for ln in p.text.splitlines() if ln.strip()]
+        documents.append(
+            Document(
+                doc_id=f"{file_slug}/{key}{suffix}",
+                title=start.title,
+                doc_type=doc_type,
+                organisation=organisation,
+                committee=committee,
+                meeting_date=meeting_date,
+                document_date=start.document_date or meeting_date,
+                page_start=start.page,
+                page_end=end,
+                source_file=source_file,
+                lines=lines,
+            )
+        )
+    log.debug("%s: %d documents", source_file, len(documents))
+    return documents
+
+
+def doc_label(doc: Document) -> str:
+    """The first half of a citation's locator: ``Minutes, 24 January 2024``."""
+    if doc.doc_type == "minutes":
+        return f"Minutes, {human_date(doc.meeting_date)}"
+    if doc.doc_type == "agenda":
+        return f"Agenda, {human_date(doc.meeting_date)}"
+    return _short(doc.title)
+
+
+def _short(title: str, limit: int = 90) -> str:
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _head(page: Page) -> list[str]:
+    return [ln.strip() for ln in page.text.splitlines() if ln.strip()][:HEAD_LINES]
+
+
+def _document_start(
+    head: list[str], number: int, starts: list[_Start], appendices: list[tuple[int, str]]
+) -> _Start | None:
+    if not head or BLANK_PAGE.match(" ".join(head)):
+        return None
+    joined = "\n".join(head)
+    # Minutes: "MINUTES OF OVERVIEW AND SCRUTINY COMMITTEE" / "MINUTES of a meeting of the Cabinet held …"
+    for i, line in enumerate(head[:3]):
+        m = _MINUTES.match(line)
+        if m and (line.isupper() or "meeting" in line.lower() or i == 0):
+            body = _clean_body(m.group("body") or (head[i + 1] if i + 1 < len(head) else ""))
+            date = first_date("\n".join(head[i : i + 5]))
+            title = f"Minutes of the {body}, {human_date(date)}" if body else f"Minutes, {human_date(date)}"
+            return _Start(number, "minutes", title, body or None, date, date)
+    # Report cover sheet: committee, date, then "Title: …" (which may wrap).
+    for i, line in enumerate(head):
+        m = _TITLE.match(line)
+        if m:
+            title = m.group("title").strip()
+            if i + 1 < len(head) and not re.match(r"^(Report|Open|Wards|Key|Author)\b", head[i + 1]):
+                title = f"{title} {head[i + 1]}"
+            before = head[:i]
+            date = first_date("\n".join(before))
+            committee = next((ln for ln in before if _COMMITTEE_WORDS.search(ln) and not find_dates(ln)), None)
+            return _Start(number, "report", title, committee, date, date)
+    # Notice of meeting / agenda front sheet.
+    if any(_NOTICE.match(line) for line in head[:3]):
+        idx = next(i for i, line in enumerate(head[:3]) if _NOTICE.match(line))
+        body = next((_clean_body(ln) for ln in head[idx + 1 : idx + 4] if _COMMITTEE_WORDS.search(ln)), None)
+        date = first_date(joined)
+        title = f"Notice of meeting and agenda: {body}, {human_date(date)}" if body else f"Agenda, {human_date(date)}"
+        return _Start(number, "agenda", title, body, date, date)
+    # An appendix that an earlier report lists, headed with (most of) its title.
+    head_words = set(words(" ".join(head[:4])))
+    for parent, title in appendices:
+        title_words = words(title)
+        if title_words and sum(w in head_words for w in title_words) / len(title_words) >= APPENDIX_MATCH:
+            if any(s.page == number for s in starts):
+                return None
+            heading = _heading_text(head, title_words)
+            date = first_date(" ".join(head[:4]))
+            return _Start(number, "appendix", heading or title, None, None, date, parent=parent)
+    return None
+
+
+def _heading_text(head: list[str], title_words: list[str] | None = None) -> str:
+    """The page's heading lines (up to the first long line), without a trailing date line.
+    With ``title_words``, only as many lines as it takes to cover that title."""
+    parts: list[str] = []
+    for line in head[:4]:
+        if len(line) > 90 or line.endswith(":"):
+            break
+        if find_dates(line) and len(words(line)) <= 5:
+            break
+        parts.append(line)
+        if title_words:
+            got = set(words(" ".join(parts)))
+            if sum(w in got for w in title_words) / len(title_words) >= APPENDIX_MATCH:
+                break
+    return " ".join(parts)
+
+
+def _appendix_type(title: str, pages: list[Page]) -> str:
+    lowered = title.lower()
+    if "glossary" in lowered:
+        return "glossary"
+    if re.search(r"\bplan\b", lowered) and any(re.search(r"\bAction\b.*\bLead\b", p.layout) for p in pages[:3]):
+        return "plan"
+    counts = sorted(len(p.text.split()) for p in pages)
+    if len(pages) >= 3 and counts[len(counts) // 2] <= SLIDE_MAX_WORDS:
+        return "presentation"
+    return "report"
+
+
+def _single_start(pages: Sequence[Page]) -> _Start:
+    """A PDF that opens with no recognised document heading: one document, typed by its words."""
+    first = pages[0]
+    head = _head(first)
+    top = " ".join(head).lower()
+    title = _heading_text(head) or (head[0] if head else "Untitled")
+    date = first_date(" ".join(head)) or first_date(first.text)
+    if "minutes" in top:
+        doc_type = "minutes"
+    elif "agenda" in top:
+        doc_type = "agenda"
+    elif "glossary" in top:
+        doc_type = "glossary"
+    elif re.search(r"\b(register|table|schedule)\b", top):
+        doc_type = "table"
+    elif "report" in top:
+        doc_type = "report"
+    else:
+        doc_type = "other"
+    committee = next((_clean_body(ln) for ln in head if _COMMITTEE_WORDS.search(ln) and len(ln) < 80), None)
+    return _Start(first.number, doc_type, _short(title, 160), committee, date, date)
+
+
+def _clean_body(text: str) -> str:
+    """``OVERVIEW AND SCRUTINY COMMITTEE`` → ``Overview and Scrutiny Committee``; drops "held on …"."""
+    text = re.split(r"\bheld\b|,|\(", text, maxsplit=1)[0].strip(" .:-–")
+    if text.isupper():
+        small = {"and", "of", "the", "for", "in", "on"}
+        text = " ".join(w.lower() if w.lower() in small and i else w.capitalize() for i, w in enumerate(text.split()))
+    return text
+
+
+def _organisation(pages: Sequence[Page]) -> str | None:
+    """The council or body most often named in the file."""
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update(m.group(0) for m in _ORG.finditer(page.text))
+    return counts.most_common(1)[0][0] if counts else None
