@@ -1,0 +1,398 @@
+"""The ingest pipeline: PDF → pages → documents → sections → chunks → index.
+
+``parse_pdf`` is pure (a file in, records out); ``ingest_paths`` and ``sync_folder``
+write to the index under a single-writer lock, re-embedding only text whose content
+hash is new, and replacing a changed file's rows as a whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from ingest.chunks import SentenceUnit, chunk_document, content_hash
+from ingest.documents import segment_pack
+from ingest.embeddings import Embedder
+from ingest.errors import IngestBusyError, IngestError
+from ingest.glossary import inline_definitions, parse_glossary
+from ingest.models import Chunk, Document, GlossaryEntry, Resolution, Section
+from ingest.pages import extract_pages, file_sha256
+from ingest.resolutions import extract_resolutions
+from ingest.sections import segment_sections
+from ingest.settings import Settings
+from ingest.store import Index, Row
+
+log = logging.getLogger(__name__)
+
+PARSER_VERSION = "1"
+"""Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
+same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
+LOCK_POLL_S = 0.2
+
+
+@dataclass
+class ParsedFile:
+    """Everything ingestion derives from one PDF, before it touches the index."""
+
+    source_file: str
+    folder: str
+    sha256: str
+    model_id: str
+    page_count: int
+    documents: list[Document]
+    sections: list[Section]
+    chunks: list[Chunk]
+    sentences: list[SentenceUnit]
+    resolutions: list[Resolution]
+    glossary: list[GlossaryEntry]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, for the CLI summary, the app and benchmarks."""
+
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    documents: int = 0
+    sections: int = 0
+    chunks: int = 0
+    resolutions: int = 0
+    glossary: int = 0
+    embedded: int = 0
+    """Texts sent to the model (new content hashes)."""
+    reused: int = 0
+    """Texts whose vectors were found in the index by content hash."""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.ingested)} file(s) ingested, {len(self.unchanged)} unchanged, {len(self.removed)} removed,"
+            f" {len(self.failed)} failed",
+            f"{self.documents} documents, {self.sections} sections, {self.chunks} chunks,"
+            f" {self.resolutions} resolutions, {self.glossary} glossary entries",
+            f"{self.embedded} texts embedded, {self.reused} reused, {self.seconds:.1f} s",
+        ]
+        return "\n".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
+    """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError."""
+    pages = extract_pages(path)
+    documents = segment_pack(pages, path.name)
+    sections: list[Section] = []
+    chunks: list[Chunk] = []
+    sentences: list[SentenceUnit] = []
+    resolutions: list[Resolution] = []
+    glossary: list[GlossaryEntry] = []
+    seen_terms: set[str] = set()
+    for doc in documents:
+        doc_sections = segment_sections(doc, pages)
+        sections.extend(doc_sections)
+        doc_chunks, doc_sentences = chunk_document(
+            doc, doc_sections, model_id, settings.chunk_max_words, settings.chunk_overlap_words
+        )
+        for chunk in doc_chunks:
+            chunk.ordinal += len(chunks)
+        chunks.extend(doc_chunks)
+        sentences.extend(doc_sentences)
+        resolutions.extend(extract_resolutions(doc, doc_sections))
+        for entry in parse_glossary(doc, pages) + inline_definitions(doc):
+            key = f"{entry.doc_id}|{entry.term}"
+            if key not in seen_terms:
+                seen_terms.add(key)
+                glossary.append(entry)
+    if not chunks:
+        raise IngestError(path, "no text could be segmented into passages")
+    return ParsedFile(
+        path.name,
+        str(path.parent.resolve()),
+        file_sha256(path),
+        model_id,
+        len(pages),
+        documents,
+        sections,
+        chunks,
+        sentences,
+        resolutions,
+        glossary,
+    )
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """One writer at a time: a second ingest waits ``lock_timeout_s``, then says another is running."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.index_dir / "ingest.lock"
+    with open(path, "w") as handle:
+        deadline = time.monotonic() + settings.lock_timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IngestBusyError(
+                        f"another ingest is writing to the index in {settings.index_dir}; try again when it finishes"
+                    ) from None
+                time.sleep(LOCK_POLL_S)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    """Writes parsed files into the index. Create once; call ``ingest_paths`` or ``sync_folder``."""
+
+    def __init__(self, settings: Settings, index: Index, embedder: Embedder) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+
+    def ingest_paths(
+        self, paths: Sequence[Path], progress: Callable[[float, str], None] | None = None, force: bool = False
+    ) -> IngestReport:
+        """Ingest the given PDFs; a bad file is reported and the others still go in."""
+        report = IngestReport()
+        started = time.perf_counter()
+        with writer_lock(self.settings):
+            known = self.index.file_records()
+            bar = tqdm(paths, desc="ingest", unit="file", disable=progress is not None or len(paths) < 2)
+            for n, path in enumerate(bar):
+                if progress:
+                    progress(n / max(len(paths), 1), f"Reading {path.name}")
+                self._ingest_one(Path(path), known, report, force)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def sync_folder(
+        self, folder: Path, force: bool = False, progress: Callable[[float, str], None] | None = None
+    ) -> IngestReport:
+        """Make the index match the PDFs in ``folder``: add new, replace changed, remove gone."""
+        if not folder.is_dir():
+            raise IngestError(folder, "corpus folder does not exist")
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file())
+        report = self.ingest_paths(paths, progress=progress, force=force)
+        started = time.perf_counter()
+        with writer_lock(self.settings):
+            present = {p.name for p in paths}
+            folder_key = str(folder.resolve())
+            for name, meta in self.index.file_records().items():
+                if meta.get("folder") == folder_key and name not in present:
+                    self.index.remove_file(name)
+                    report.removed.append(name)
+                    log.info("%s: removed from the index (no longer in %s)", name, folder)
+        report.seconds += time.perf_counter() - started
+        return report
+
+    def remove(self, source_file: str) -> bool:
+        with writer_lock(self.settings):
+            return self.index.remove_file(source_file) > 0
+
+    def _ingest_one(self, path: Path, known: dict[str, dict[str, Any]], report: IngestReport, force: bool) -> None:
+        try:
+            sha = file_sha256(path) if path.is_file() else None
+            previous = known.get(path.name)
+            if (
+                not force
+                and sha
+                and previous
+                and previous.get("sha256") == sha
+                and previous.get("parser_version") == PARSER_VERSION
+                and previous.get("embedding_model") == self.embedder.model_id
+            ):
+                report.unchanged.append(path.name)
+                return
+            parsed = parse_pdf(path, self.embedder.model_id, self.settings)
+        except IngestError as exc:
+            log.error("%s", exc)
+            report.failed.append((path.name, str(exc)))
+            return
+        self.write(parsed, report)
+
+    def write(self, parsed: ParsedFile, report: IngestReport) -> None:
+        """Embed what is new and replace the file's rows in the index."""
+        rows = build_rows(parsed)
+        for name in ("chunks", "sentences", "records"):
+            report_counts = self._fill_vectors(name, rows[name])
+            report.embedded += report_counts[0]
+            report.reused += report_counts[1]
+        file_row = Row(
+            f"file:{parsed.source_file}",
+            parsed.source_file,
+            {
+                "record_type": "file",
+                "source_file": parsed.source_file,
+                "folder": parsed.folder,
+                "sha256": parsed.sha256,
+                "parser_version": PARSER_VERSION,
+                "embedding_model": self.embedder.model_id,
+                "pages": parsed.page_count,
+                "documents": len(parsed.documents),
+                "chunks": len(parsed.chunks),
+                "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            },
+            # File records are looked up by id, never searched: any fixed unit vector will do.
+            np.full(self.embedder.dimension, 1 / np.sqrt(self.embedder.dimension), dtype=np.float32),
+        )
+        self.index.replace_file(parsed.source_file, rows, file_row)
+        report.ingested.append(parsed.source_file)
+        report.documents += len(parsed.documents)
+        report.sections += len(parsed.sections)
+        report.chunks += len(parsed.chunks)
+        report.resolutions += len(parsed.resolutions)
+        report.glossary += len(parsed.glossary)
+        log.info("%s: %d documents, %d chunks", parsed.source_file, len(parsed.documents), len(parsed.chunks))
+
+    def _fill_vectors(self, name: str, rows: list[Row]) -> tuple[int, int]:
+        hashes = [r.metadata["content_hash"] for r in rows]
+        stored = self.index.vectors_for_hashes(name, hashes)
+        missing = [r for r in rows if r.metadata["content_hash"] not in stored]
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            by_text: dict[str, list[Row]] = {}
+            for r in missing:
+                by_text.setdefault(r.metadata.get("_embed", r.text), []).append(r)
+            texts = list(by_text)
+            batch = max(self.settings.embed_batch_size, 1)
+            bar = tqdm(range(0, len(texts), batch), desc=f"embed {name}", unit="batch", disable=len(texts) <= batch * 2)
+            for start in bar:
+                part = texts[start : start + batch]
+                for text, vec in zip(part, self.embedder.embed(part), strict=True):
+                    for r in by_text[text]:
+                        fresh[r.metadata["content_hash"]] = vec
+        for r in rows:
+            r.metadata.pop("_embed", None)
+            h = r.metadata["content_hash"]
+            r.vector = stored[h] if h in stored else fresh[h]
+        return len({r.metadata["content_hash"] for r in missing}), len(rows) - len(missing)
+
+
+def _doc_meta(doc: Document) -> dict[str, Any]:
+    return {
+        "doc_id": doc.doc_id,
+        "doc_title": doc.title,
+        "doc_type": doc.doc_type,
+        "organisation": doc.organisation,
+        "committee": doc.committee,
+        "meeting_date": doc.meeting_date,
+        "document_date": doc.document_date,
+        "source_file": doc.source_file,
+    }
+
+
+def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
+    """Index rows for a parsed file. ``_embed`` in metadata is the text to embed (removed before writing)."""
+    docs = {d.doc_id: d for d in parsed.documents}
+    sections = {s.section_id: s for s in parsed.sections}
+    chunk_rows = []
+    for c in parsed.chunks:
+        s = sections[c.section_id]
+        meta = {
+            **_doc_meta(docs[c.doc_id]),
+            "section_id": s.section_id,
+            "section_title": s.title,
+            "section_kind": s.kind,
+            "section_number": s.number,
+            "locator": c.locator,
+            "page_start": c.page_start,
+            "page_end": c.page_end,
+            "content_hash": c.content_hash,
+            "ordinal": c.ordinal,
+            "_embed": c.embed_text,
+        }
+        if s.kind == "action":
+            meta.update({f"action_{k}": v for k, v in s.extra.items() if k in ("lead", "due", "area")})
+        chunk_rows.append(Row(c.chunk_id, c.text, meta))
+    sentence_rows = [
+        Row(
+            u.sentence_id,
+            u.text,
+            {
+                "chunk_id": u.chunk_id,
+                "doc_id": u.doc_id,
+                "source_file": parsed.source_file,
+                "page": u.page,
+                "ordinal": u.ordinal,
+                "content_hash": u.content_hash,
+                "_embed": u.embed_text,
+                "meeting_date": docs[u.doc_id].meeting_date,
+                "doc_type": docs[u.doc_id].doc_type,
+            },
+        )
+        for u in parsed.sentences
+    ]
+    model_id = parsed.model_id
+    records: list[Row] = []
+    for d in parsed.documents:
+        text = f"{d.title} ({d.doc_type}, pages {d.page_start}-{d.page_end})"
+        records.append(
+            Row(
+                f"doc:{d.doc_id}",
+                d.title,
+                {
+                    **_doc_meta(d),
+                    "record_type": "document",
+                    "page_start": d.page_start,
+                    "page_end": d.page_end,
+                    "sections": sum(1 for s in parsed.sections if s.doc_id == d.doc_id),
+                    "content_hash": content_hash(model_id, text),
+                    "_embed": text,
+                },
+            )
+        )
+    for r in parsed.resolutions:
+        records.append(
+            Row(
+                f"res:{r.resolution_id}",
+                r.text,
+                {
+                    **_doc_meta(docs[r.doc_id]),
+                    "record_type": "resolution",
+                    "kind": r.kind,
+                    "number": r.number,
+                    "minute_item": r.minute_item,
+                    "section_id": r.section_id,
+                    "page": r.page,
+                    "locator": r.locator,
+                    "content_hash": content_hash(model_id, r.text),
+                    "_embed": r.text,
+                },
+            )
+        )
+    for g in parsed.glossary:
+        text = f"{g.term}: {g.expansion}"
+        records.append(
+            Row(
+                f"gloss:{g.doc_id}:{g.term}",
+                g.expansion,
+                {
+                    **_doc_meta(docs[g.doc_id]),
+                    "record_type": "glossary",
+                    "term": g.term,
+                    "expansion": g.expansion,
+                    "page": g.page,
+                    "source": g.source,
+                    "content_hash": content_hash(model_id, text),
+                    "_embed": text,
+                },
+            )
+        )
+    return {"chunks": chunk_rows, "sentences": sentence_rows, "records": records}

@@ -1,0 +1,235 @@
+"""The index: Chroma holds everything ingested (chunks, sentences, documents, resolutions,
+glossary entries, file records), so pointing at a Chroma server moves all of it.
+
+Three collections share a prefix: ``<prefix>_chunks`` and ``<prefix>_sentences`` hold the
+embedded passages; ``<prefix>_records`` holds one entry per file, document, resolution
+and glossary entry, told apart by ``record_type`` and embedded so they can be searched too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COLLECTIONS = ("chunks", "sentences", "records")
+WRITE_BATCH = 500
+"""Rows per Chroma write; below Chroma's own batch limit."""
+GET_BATCH = 2000
+
+
+@dataclass
+class Row:
+    """One entry of a collection as written: id, text, metadata and vector."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    vector: np.ndarray | None = None
+
+
+def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma takes str/int/float/bool only: drop None, encode lists and dicts as JSON."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if isinstance(value, list | dict | tuple):
+            out[key] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, Path):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
+def make_client(settings: Settings) -> chromadb.api.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"SCRUTINEER_CHROMA_URL={settings.chroma_url!r} is not an http(s)://host:port URL")
+        return chromadb.HttpClient(
+            host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
+        )
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
+
+
+class Index:
+    """Reads and writes the Chroma collections. Vectors always come from our embedder."""
+
+    def __init__(self, settings: Settings, client: chromadb.api.ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self._collections = {
+            name: self.client.get_or_create_collection(
+                f"{settings.collection_prefix}_{name}",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            for name in COLLECTIONS
+        }
+
+    def collection(self, name: str) -> Any:
+        return self._collections[name]
+
+    # ---- reading -------------------------------------------------------------------------
+    def count(self, name: str) -> int:
+        return self._collections[name].count()
+
+    def get(
+        self,
+        name: str,
+        where: dict[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+        include_vectors: bool = False,
+    ) -> list[Row]:
+        """All rows matching ``where`` or ``ids``, in pages so large indexes do not blow memory."""
+        include = ["documents", "metadatas"] + (["embeddings"] if include_vectors else [])
+        col = self._collections[name]
+        rows: list[Row] = []
+        if ids is not None:
+            for start in range(0, len(ids), GET_BATCH):
+                got = col.get(ids=list(ids[start : start + GET_BATCH]), include=include)
+                rows.extend(_rows(got, include_vectors))
+            return rows
+        offset = 0
+        while True:
+            got = col.get(where=where, include=include, limit=GET_BATCH, offset=offset)
+            batch = _rows(got, include_vectors)
+            rows.extend(batch)
+            if len(batch) < GET_BATCH:
+                return rows
+            offset += GET_BATCH
+
+    def query(
+        self, name: str, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Row, float]]:
+        """Nearest rows to ``vector`` with their cosine similarity."""
+        col = self._collections[name]
+        n = col.count()
+        if n == 0:
+            return []
+        got = col.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for i, id_ in enumerate(got["ids"][0]):
+            row = Row(id_, got["documents"][0][i] or "", dict(got["metadatas"][0][i] or {}))
+            out.append((row, 1.0 - float(got["distances"][0][i])))
+        return out
+
+    def vectors_for_hashes(self, name: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by content hash, so unchanged text is never embedded again."""
+        wanted = sorted(set(hashes))
+        found: dict[str, np.ndarray] = {}
+        col = self._collections[name]
+        for start in range(0, len(wanted), WRITE_BATCH):
+            part = wanted[start : start + WRITE_BATCH]
+            got = col.get(where={"content_hash": {"$in": part}}, include=["metadatas", "embeddings"])
+            for meta, vec in zip(
+                got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else [], strict=False
+            ):
+                found[meta["content_hash"]] = np.asarray(vec, dtype=np.float32)
+        return found
+
+    def records(self, record_type: str, where: dict[str, Any] | None = None) -> list[Row]:
+        clause: dict[str, Any] = {"record_type": record_type}
+        if where:
+            clause = {"$and": [clause, *({k: v} for k, v in where.items())]}
+        return self.get("records", where=clause)
+
+    def file_records(self) -> dict[str, dict[str, Any]]:
+        return {row.metadata["source_file"]: row.metadata for row in self.records("file")}
+
+    # ---- writing -------------------------------------------------------------------------
+    def upsert(self, name: str, rows: Sequence[Row]) -> None:
+        col = self._collections[name]
+        for start in range(0, len(rows), WRITE_BATCH):
+            part = rows[start : start + WRITE_BATCH]
+            col.upsert(
+                ids=[r.id for r in part],
+                documents=[r.text for r in part],
+                metadatas=[clean_metadata(r.metadata) for r in part],
+                embeddings=np.stack([np.asarray(r.vector, dtype=np.float32) for r in part]),
+            )
+
+    def delete(self, name: str, ids: Sequence[str]) -> None:
+        col = self._collections[name]
+        for start in range(0, len(ids), WRITE_BATCH):
+            col.delete(ids=list(ids[start : start + WRITE_BATCH]))
+
+    def ids_of_file(self, name: str, source_file: str) -> list[str]:
+        col = self._collections[name]
+        ids: list[str] = []
+        offset = 0
+        while True:
+            got = col.get(where={"source_file": source_file}, include=[], limit=GET_BATCH, offset=offset)
+            ids.extend(got["ids"])
+            if len(got["ids"]) < GET_BATCH:
+                return ids
+            offset += GET_BATCH
+
+    def replace_file(self, source_file: str, rows: dict[str, list[Row]], file_row: Row) -> None:
+        """Write a file's new rows, then delete its rows that are no longer produced, then
+        write its file record last: a file record always describes complete content, and a
+        crash before it leaves the file to be re-done on the next run."""
+        for name in COLLECTIONS:
+            new = rows.get(name, [])
+            self.upsert(name, new)
+            keep = {r.id for r in new} | ({file_row.id} if name == "records" else set())
+            stale = [i for i in self.ids_of_file(name, source_file) if i not in keep]
+            self.delete(name, stale)
+        self.upsert("records", [file_row])
+
+    def remove_file(self, source_file: str) -> int:
+        """Remove everything a file contributed; returns the number of rows removed."""
+        removed = 0
+        for name in ("chunks", "sentences", "records"):
+            ids = self.ids_of_file(name, source_file)
+            file_id = f"file:{source_file}"
+            ordered = [i for i in ids if i != file_id] + ([file_id] if file_id in ids else [])
+            self.delete(name, ordered)  # the file record goes last
+            removed += len(ids)
+        return removed
+
+    def digest(self) -> str:
+        """sha256 over every id, text and metadata in the index: equal digests, equal content."""
+        h = hashlib.sha256()
+        for name in COLLECTIONS:
+            for row in sorted(self.get(name), key=lambda r: r.id):
+                h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(row.metadata, sort_keys=True)}\n".encode())
+        return h.hexdigest()
+
+
+def _rows(got: dict[str, Any], with_vectors: bool) -> list[Row]:
+    rows = []
+    embeddings = got.get("embeddings")
+    for i, id_ in enumerate(got["ids"]):
+        vec = np.asarray(embeddings[i], dtype=np.float32) if with_vectors and embeddings is not None else None
+        rows.append(
+            Row(
+                id_,
+                (got["documents"] or [""] * len(got["ids"]))[i] or "",
+                dict((got["metadatas"] or [{}])[i] or {}),
+                vec,
+            )
+        )
+    return rows
