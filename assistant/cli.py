@@ -1,0 +1,108 @@
+"""The ``scrutineer`` command: a thin layer over ingest and assistant.
+
+scrutineer ingest [PATHS…] [--rebuild]   build or update the index (no paths: sync the corpus folder)
+scrutineer ask "QUESTION" [--json]       answer from the index
+scrutineer serve [--host H] [--port P]   the Gradio chat app
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from ingest.errors import IngestBusyError, IngestError
+from ingest.settings import Settings
+
+log = logging.getLogger("scrutineer")
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.embeddings import MiniLMEmbedder
+    from ingest.pipeline import Ingestor
+    from ingest.store import Index
+
+    if args.rebuild and not settings.chroma_url and settings.index_dir.exists():
+        shutil.rmtree(settings.index_dir / "chroma", ignore_errors=True)
+    index = Index(settings)
+    if args.rebuild and settings.chroma_url:
+        for name in ("chunks", "sentences", "records"):
+            index.client.delete_collection(f"{settings.collection_prefix}_{name}")
+        index = Index(settings)
+    embedder = MiniLMEmbedder(settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size)
+    ingestor = Ingestor(settings, index, embedder)
+    if args.paths:
+        paths = [Path(p) for p in args.paths]
+        report = ingestor.ingest_paths(paths, force=args.rebuild)
+    else:
+        report = ingestor.sync_folder(settings.corpus_dir, force=args.rebuild)
+    print(report.summary())
+    for _name, message in report.failed:
+        print(f"error: {message}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.citations import format_answer
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings)
+    assistant.ensure_index()
+    filters = {
+        k: v for k, v in {"doc_type": args.doc_type, "date_from": args.date_from, "date_to": args.date_to}.items() if v
+    }
+    answer = assistant.ask(args.question, filters=filters or None)
+    if args.json:
+        print(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import app
+
+    app.serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrutineer", description="Answers questions about council papers, with citations."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and timings")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="build or update the index from PDFs")
+    p.add_argument("paths", nargs="*", help="PDF files (default: sync the corpus folder, removing files gone from it)")
+    p.add_argument("--rebuild", action="store_true", help="start the index over")
+    p = sub.add_parser("ask", help="answer a question from the index")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON (the evaluation contract's shape)")
+    p.add_argument("--doc-type", help="only documents of this type (minutes, report, plan, …)")
+    p.add_argument("--date-from", help="only meetings on or after this ISO date")
+    p.add_argument("--date-to", help="only meetings on or before this ISO date")
+    p = sub.add_parser("serve", help="start the chat app")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 7860)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+        handler = {"ingest": _ingest, "ask": _ask, "serve": _serve}[args.command]
+        return handler(args, settings)
+    except (IngestError, IngestBusyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

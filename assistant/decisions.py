@@ -1,0 +1,72 @@
+"""Questions about what was resolved, decided or agreed go to the resolutions first, and are
+answered with the resolutions' own words and their minute number."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from assistant.answer import Answer
+from assistant.retrieval import Passage, Retrieval
+from ingest.dates import human_date
+from ingest.store import Index
+
+_DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agreed|approved)\b", re.I)
+_COMMITTEE_RECOMMEND = re.compile(r"\b(committee|panel|cabinet|council|we|meeting|members)\b[^?]*\brecommend", re.I)
+DECISION_POOL = 8
+MIN_DECISION_SCORE = 0.3
+"""A decision this far from the question (cosine) is not taken as what the question asks about."""
+
+
+def is_decision_question(question: str) -> bool:
+    return bool(_DECISION_QUESTION.search(question) or _COMMITTEE_RECOMMEND.search(question))
+
+
+def answer_decision(
+    index: Index, question: str, query_vector: np.ndarray, retrieval: Retrieval, filters: dict[str, Any] | None = None
+) -> Answer | None:
+    """Quote every decision of the minute item whose decisions best match the question."""
+    where: dict[str, Any] = {"$and": [{"record_type": "resolution"}, {"kind": "decision"}]}
+    if filters and filters.get("doc_id"):
+        where["$and"].append({"doc_id": filters["doc_id"]})
+    hits = index.query("records", query_vector, DECISION_POOL, where)
+    if not hits or hits[0][1] < MIN_DECISION_SCORE:
+        return None
+    best = hits[0][0]
+    section_id = best.metadata["section_id"]
+    same_item = sorted(
+        index.records("resolution", {"section_id": section_id}),
+        key=lambda r: (r.metadata.get("page", 0), r.id),
+    )
+    chunks = index.get("chunks", where={"section_id": section_id})
+    if not chunks:
+        return None
+    citations: list[Passage] = []
+    numbers: dict[str, int] = {}
+    quotes: list[tuple[str, int]] = []
+    parts: list[str] = []
+    for res in same_item:
+        chunk = _chunk_holding(chunks, res.text)
+        if chunk.id not in numbers:
+            citations.append(Passage.from_row(chunk, hits[0][1]))
+            numbers[chunk.id] = len(citations)
+        n = numbers[chunk.id]
+        parts.append(f"“{res.text}” [{n}]")
+        quotes.append((res.text, n))
+    meta = best.metadata
+    body = meta.get("committee") or "The meeting"
+    item = meta.get("minute_item")
+    intro = f"{body}, {human_date(meta.get('meeting_date'))}" + (f", minute {item}" if item else "") + ", recorded:"
+    return Answer(question, f"{intro} " + " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
+
+
+def _chunk_holding(chunks: list, text: str):
+    """The chunk whose text holds most of the resolution's words (resolutions may span chunks)."""
+    head = " ".join(text.split()[:12])
+    for row in sorted(chunks, key=lambda r: r.metadata.get("ordinal", 0)):
+        if head in " ".join(row.text.split()):
+            return row
+    words = set(text.lower().split())
+    return max(chunks, key=lambda r: len(words & set(r.text.lower().split())))
