@@ -76,7 +76,7 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         starts.insert(0, _single_start(pages))
 
     organisation = _organisation(pages)
-    file_slug = slugify(source_file.rsplit(".", 1)[0])
+    slug = file_slug(source_file)
     documents: list[Document] = []
     used_ids: Counter[str] = Counter()
     by_number = {p.number: p for p in pages}
@@ -96,7 +96,7 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         lines = [Line(p.number, ln) for p in doc_pages for ln in p.text.splitlines() if ln.strip()]
         documents.append(
             Document(
-                doc_id=f"{file_slug}/{key}{suffix}",
+                doc_id=f"{slug}/{key}{suffix}",
                 title=start.title,
                 doc_type=doc_type,
                 organisation=organisation,
@@ -111,6 +111,11 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         )
     log.debug("%s: %d documents", source_file, len(documents))
     return documents
+
+
+def file_slug(source_file: str) -> str:
+    """The prefix of every id a file contributes: its name without extension, slugified."""
+    return slugify(source_file.rsplit(".", 1)[0])
 
 
 def doc_label(doc: Document) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.chunks import SentenceUnit, chunk_document, content_hash
-from ingest.documents import segment_pack
+from ingest.documents import file_slug, segment_pack
 from ingest.embeddings import Embedder
 from ingest.errors import IngestBusyError, IngestError
 from ingest.glossary import inline_definitions, parse_glossary
@@ -210,6 +210,21 @@ class Ingestor:
         try:
             sha = file_sha256(path) if path.is_file() else None
             previous = known.get(path.name)
+            folder = str(path.parent.resolve())
+            if previous and previous.get("folder") != folder:
+                if previous.get("sha256") == sha:
+                    report.unchanged.append(path.name)  # the same file, already ingested from elsewhere
+                    return
+                raise IngestError(
+                    path,
+                    f"a different file with this name is already ingested from {previous.get('folder')}; rename it",
+                )
+            slug = file_slug(path.name)
+            clash = next((name for name in known if name != path.name and file_slug(name) == slug), None)
+            if clash:
+                raise IngestError(
+                    path, f"its name is too close to the already ingested {clash!r} (both become {slug!r}); rename it"
+                )
             if (
                 not force
                 and sha
@@ -226,6 +241,7 @@ class Ingestor:
             report.failed.append((path.name, str(exc)))
             return
         self.write(parsed, report)
+        known[path.name] = {"folder": parsed.folder, "sha256": parsed.sha256}
 
     def write(self, parsed: ParsedFile, report: IngestReport) -> None:
         """Embed what is new and replace the file's rows in the index."""

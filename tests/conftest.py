@@ -1,0 +1,40 @@
+"""Shared fixtures: isolated settings in a temporary folder and a fake embedder."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports chromadb: no telemetry, no network.
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path
+
+import pytest
+from fakes import HashEmbedder
+
+from ingest.settings import Settings
+
+CORPUS_PDF = Path(__file__).parent.parent / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
+REALDOCS = Path(__file__).parent / "fixtures" / "realdocs"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings whose index, corpus and uploads live in ``tmp_path``; ignores the environment."""
+    s = Settings.from_env(
+        env={},
+        index_dir=tmp_path / "index",
+        corpus_dir=tmp_path / "corpus",
+        upload_dir=tmp_path / "uploads",
+        collection_prefix="t",
+        lock_timeout_s=0.5,
+    )
+    s.corpus_dir.mkdir(parents=True, exist_ok=True)
+    return s
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
