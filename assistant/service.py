@@ -67,6 +67,11 @@ class Assistant:
         extra = {row.id: Passage.from_row(row, best.get(row.id, 0.0)) for row in self.index.get("chunks", ids=missing)}
         return self._finish(compose_answer(question, retrieval, extra, self.settings), started, session)
 
+    def index_passages(self, doc_id: str) -> list[Passage]:
+        """Every stored passage of a document, in reading order (for checks and the app)."""
+        rows = self.index.get("chunks", where={"doc_id": doc_id})
+        return sorted((Passage.from_row(r, 0.0) for r in rows), key=lambda p: p.ordinal)
+
     @staticmethod
     def _finish(answer: Answer, started: float, session: ChatSession | None) -> Answer:
         answer.latency_ms = (time.perf_counter() - started) * 1000

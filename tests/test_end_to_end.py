@@ -1,0 +1,166 @@
+"""End to end with the real bundled model on the real corpus PDF: ingest, then ask questions of
+different kinds, through the library, the CLI and the Gradio app's ``ask`` endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.service import Assistant
+from ingest.settings import Settings
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+JAN = "Minutes, 24 January 2024 — item 34 Budget Strategy 2024/25 to 2026/27"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    index_dir = tmp_path_factory.mktemp("e2e") / "index"
+    return Settings.from_env(env={}, corpus_dir=ROOT / "corpus", index_dir=index_dir, collection_prefix="e2e")
+
+
+@pytest.fixture(scope="module")
+def assistant(settings: Settings) -> Assistant:
+    a = Assistant(settings)
+    report = a.ensure_index()
+    assert report is not None and not report.failed
+    assert report.documents == 8
+    a.warm_up()
+    return a
+
+
+# (question, strings the answer must contain, locator prefix of a citation, its page)
+ANSWERED = [
+    ("What budget gap was the Council facing for 2024/25?", ["£23.335m"], JAN, 3),
+    (
+        "What did the committee resolve about BDMS?",
+        ["1. A review into the efficiency of BDMS to be undertaken", "2. An independent review"],
+        "Minutes, 13 March 2024 — item 39",
+        9,
+    ),
+    (
+        "Who presented the Compliance Progress & Update Report?",
+        ["The Strategic Director of My Place and the Cabinet Member for Community Leadership & Engagement presented"],
+        "Minutes, 13 March 2024 — item 38",
+        7,
+    ),
+    ("When was the Ofsted inspection report published?", ["4 September 2023"], "Report on the OFSTED", 38),
+    ("What does TCLPM stand for?", ["Threshold of Care Legal Planning Meeting"], "Glossary of Terms", 58),
+    (
+        "Who is the accountable lead for Area 4 action 1.8?",
+        ["Head of Specialist Intervention Service"],
+        "Children's Care and Support OFSTED Improvement Plan — Area 4, action 1.8",
+        51,
+    ),
+    ("How many open jobs were there on 7 March 2024?", ["2838"], "Minutes, 13 March 2024 — item 39", 8),
+    ("What was customer satisfaction for BDMS in 2024?", ["74%"], "Minutes, 13 March 2024 — item 39", 9),
+    ("How much dividend income from Be First was at risk?", ["£10.3m"], JAN, 3),
+    ("What does MTFS stand for?", ["Medium Term Financial Strategy"], JAN, 3),
+    (
+        "How many people did the peer team speak to?",
+        ["more than 70 people"],
+        "LB Barking and Dagenham Public Health Peer Review",
+        17,
+    ),
+]
+UNANSWERED = [
+    "What was the budget gap for 2019/20?",
+    "What is the council's policy on parking permits?",
+]
+
+
+@pytest.mark.parametrize(("question", "must", "locator", "page"), ANSWERED, ids=[q for q, *_ in ANSWERED])
+def test_answers_with_citation(assistant: Assistant, question: str, must: list[str], locator: str, page: int) -> None:
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    for text in must:
+        assert text in answer.text
+    assert any(c.locator.startswith(locator) and c.page <= page <= c.page_end for c in answer.citations), [
+        (c.locator, c.page) for c in answer.citations
+    ]
+    # Every [n] marker has its citation, in number order, and every citation is a stored chunk.
+    markers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", answer.text)})
+    assert markers == list(range(1, len(answer.citations) + 1))
+    assert all(c.text in {p.text for p in assistant.index_passages(c.doc_id)} for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", UNANSWERED)
+def test_declines_what_the_papers_do_not_say(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.text.startswith("The papers do not answer this question.")
+    assert answer.related, "abstentions offer the closest passages as related reading"
+
+
+def test_one_model_call_per_question(assistant: Assistant) -> None:
+    before = assistant.embedder.calls
+    assistant.ask("What budget gap was the Council facing for 2024/25?")
+    assert assistant.embedder.calls == before + 1
+
+
+def test_contract_shape(assistant: Assistant) -> None:
+    result = assistant.ask("What budget gap was the Council facing for 2024/25?").contract()
+    assert set(result) >= {"answer", "abstained", "citations", "retrieved", "latency_ms"}
+    assert len(result["retrieved"]) >= 10
+    first = result["citations"][0]
+    assert set(first) >= {"doc_id", "doc_title", "page", "locator", "text"}
+    assert first["locator"] == JAN and first["page"] == 3
+    assert all("score" in r for r in result["retrieved"])
+
+
+def test_cli_ask_json(settings: Settings, assistant: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant import cli
+
+    env = {"SCRUTINEER_INDEX_DIR": str(settings.index_dir), "SCRUTINEER_COLLECTION_PREFIX": "e2e"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        assert cli.main(["ask", "--json", "What budget gap was the Council facing for 2024/25?"]) == 0
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    result = json.loads(capsys.readouterr().out)
+    assert "£23.335m" in result["answer"]
+    assert result["citations"][0]["locator"] == JAN
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant: Assistant) -> Iterator[str]:
+    import app
+
+    demo = app.build_app(assistant)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def test_gradio_ask_endpoint(app_url: str, assistant: Assistant) -> None:
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("What budget gap was the Council facing for 2024/25?", api_name="/ask")
+    direct = assistant.ask("What budget gap was the Council facing for 2024/25?").contract()
+    assert result["answer"] == direct["answer"]
+    assert result["citations"] == direct["citations"]
+    declined = client.predict("What was the budget gap for 2019/20?", api_name="/ask")
+    assert declined["abstained"] is True and declined["citations"] == []
