@@ -52,7 +52,9 @@ def chunk_document(
     for section in sections:
         if not section.lines:
             continue
-        text, offsets = join_lines([ln.text for ln in section.lines], width)
+        # Rendered table rows are one logical line each: measure them against their own width.
+        section_width = max(width, typical_width([ln.text for ln in section.lines]))
+        text, offsets = join_lines([ln.text for ln in section.lines], section_width)
 
         def page_at(pos: int, _offsets: list[int] = offsets, _section: Section = section) -> int:
             idx = max(i for i, off in enumerate(_offsets) if off <= pos)

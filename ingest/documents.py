@@ -93,7 +93,13 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         key = f"{doc_type}-{meeting_date if dated else slugify(start.title)[:48]}"
         used_ids[key] += 1
         suffix = f"-{used_ids[key]}" if used_ids[key] > 1 else ""
-        lines = [Line(p.number, ln) for p in doc_pages for ln in p.text.splitlines() if ln.strip()]
+        lines = [
+            Line(p.number, ln)
+            for p in doc_pages
+            if not BLANK_PAGE.match(p.text)
+            for ln in p.text.splitlines()
+            if ln.strip()
+        ]
         documents.append(
             Document(
                 doc_id=f"{slug}/{key}{suffix}",
@@ -148,7 +154,11 @@ def _document_start(
         m = _MINUTES.match(line)
         if m and (line.isupper() or "meeting" in line.lower() or i == 0):
             body = _clean_body(m.group("body") or (head[i + 1] if i + 1 < len(head) else ""))
-            date = first_date("\n".join(head[i : i + 5]))
+            if body.lower() in ("", "meeting", "the meeting", "a meeting"):
+                # "CORPORATE PARENTING PANEL – 10th December 2024" above "MINUTES of the meeting held …"
+                named = [ln for ln in head[:i] + head[i + 1 : i + 3] if _COMMITTEE_WORDS.search(ln)]
+                body = _clean_body(named[0]) if named else ""
+            date = first_date("\n".join(head[i : i + 5])) or first_date("\n".join(head[:i]))
             title = f"Minutes of the {body}, {human_date(date)}" if body else f"Minutes, {human_date(date)}"
             return _Start(number, "minutes", title, body or None, date, date)
     # Report cover sheet: committee, date, then "Title: …" (which may wrap).
@@ -224,10 +234,12 @@ def _single_start(pages: Sequence[Page]) -> _Start:
         doc_type = "agenda"
     elif "glossary" in top:
         doc_type = "glossary"
-    elif re.search(r"\b(register|table|schedule)\b", top):
+    elif re.search(r"\b(register|table|schedule|likelihood)\b", top):
         doc_type = "table"
     elif "report" in top:
         doc_type = "report"
+    elif re.search(r"\bmeeting\b", top) and re.search(r"^\s*(present|apologies)\b", first.text, re.I | re.M):
+        doc_type = "minutes"
     else:
         doc_type = "other"
     committee = next((_clean_body(ln) for ln in head if _COMMITTEE_WORDS.search(ln) and len(ln) < 80), None)
@@ -236,7 +248,7 @@ def _single_start(pages: Sequence[Page]) -> _Start:
 
 def _clean_body(text: str) -> str:
     """``OVERVIEW AND SCRUTINY COMMITTEE`` → ``Overview and Scrutiny Committee``; drops "held on …"."""
-    text = re.split(r"\bheld\b|,|\(", text, maxsplit=1)[0].strip(" .:-–")
+    text = re.split(r"\bheld\b|,|\(|\s[–—-]\s", text, maxsplit=1)[0].strip(" .:-–")
     if text.isupper():
         small = {"and", "of", "the", "for", "in", "on"}
         text = " ".join(w.lower() if w.lower() in small and i else w.capitalize() for i, w in enumerate(text.split()))

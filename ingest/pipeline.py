@@ -286,7 +286,8 @@ class Ingestor:
             by_text: dict[str, list[Row]] = {}
             for r in missing:
                 by_text.setdefault(r.metadata.get("_embed", r.text), []).append(r)
-            texts = list(by_text)
+            # Sorted by length so each batch pads little (the model pads to its longest text).
+            texts = sorted(by_text, key=len)
             batch = max(self.settings.embed_batch_size, 1)
             bar = tqdm(range(0, len(texts), batch), desc=f"embed {name}", unit="batch", disable=len(texts) <= batch * 2)
             for start in bar:

@@ -34,13 +34,17 @@ def extract_resolutions(doc: Document, sections: Sequence[Section]) -> list[Reso
     """Decisions in minutes; proposals in a report's recommendations section."""
     found: list[Resolution] = []
     width = typical_width([ln.text for ln in doc.lines])
+    # Minutes that record decisions as "RESOLVED …" use that form for all of them: a sentence
+    # such as "Members agreed to refer it to Council" is then a report of another meeting.
+    formal = any(_RESOLVED_PARA.match(ln.text) for ln in doc.lines)
     for section in sections:
         if doc.doc_type == "minutes" and section.kind == "item":
-            texts = _decisions(section.lines, int(section.extra.get("heading_lines", "1")), width)
+            texts = _decisions(section.lines, int(section.extra.get("heading_lines", "1")), width, formal)
             kind = "decision"
         elif (
             doc.doc_type == "report"
             and section.kind == "section"
+            and section.number is None  # the cover sheet's "Recommendation(s)", not a report's own findings
             and section.title.lower().startswith("recommendation")
         ):
             body = section.lines[1:] if len(section.lines) > 1 else section.lines
@@ -81,29 +85,13 @@ def _ends_paragraph(line: Line, nxt: Line | None, width: int) -> bool:
     return text.endswith((".", ";")) and len(text) < PARAGRAPH_END_RATIO * width
 
 
-def _decisions(lines: Sequence[Line], heading_lines: int, width: int) -> list[tuple[str | None, list[Line]]]:
+def _decisions(
+    lines: Sequence[Line], heading_lines: int, width: int, formal: bool
+) -> list[tuple[str | None, list[Line]]]:
     out: list[tuple[str | None, list[Line]]] = []
     i = heading_lines
     while i < len(lines):
         text = lines[i].text
-        if _LIST_INTRO.search(text) and i + 1 < len(lines) and _LIST_ENTRY.match(lines[i + 1].text):
-            i += 1
-            while i < len(lines) and (m := _LIST_ENTRY.match(lines[i].text)):
-                entry = [lines[i]]
-                i += 1
-                while i < len(lines) and not _LIST_ENTRY.match(lines[i].text):
-                    if lines[i].text.lstrip().startswith("("):
-                        break
-                    entry.append(lines[i])
-                    i += 1
-                    if (
-                        i < len(lines)
-                        and _ends_paragraph(entry[-1], lines[i], width)
-                        and not _LIST_ENTRY.match(lines[i].text)
-                    ):
-                        break
-                out.append((m.group("num").strip("()."), entry))
-            continue
         if _RESOLVED_PARA.match(text):
             para = [lines[i]]
             i += 1
@@ -124,6 +112,24 @@ def _decisions(lines: Sequence[Line], heading_lines: int, width: int) -> list[tu
                 i += 1
             out.append((None, para))
             continue
+        if _LIST_INTRO.search(text) and i + 1 < len(lines) and _LIST_ENTRY.match(lines[i + 1].text):
+            i += 1
+            while i < len(lines) and (m := _LIST_ENTRY.match(lines[i].text)):
+                entry = [lines[i]]
+                i += 1
+                while i < len(lines) and not _LIST_ENTRY.match(lines[i].text):
+                    if lines[i].text.lstrip().startswith("("):
+                        break
+                    entry.append(lines[i])
+                    i += 1
+                    if (
+                        i < len(lines)
+                        and _ends_paragraph(entry[-1], lines[i], width)
+                        and not _LIST_ENTRY.match(lines[i].text)
+                    ):
+                        break
+                out.append((m.group("num").strip("()."), entry))
+            continue
         if _VOTE_START.match(text):
             block = [lines[i]]
             i += 1
@@ -133,7 +139,7 @@ def _decisions(lines: Sequence[Line], heading_lines: int, width: int) -> list[tu
             out.append((None, block))
             continue
         i += 1
-    if out:
+    if out or formal:
         return out
     return _decision_sentences(lines, heading_lines, width)
 

@@ -23,10 +23,11 @@ ITEM_GAP = 3
 
 # "34. Budget Strategy 2024/25", "34 Budget Strategy", "(Item 5) Title", "Item 5: Title", "5) Title".
 _ITEM_PATTERNS = [
-    re.compile(r"^(?P<num>\d{1,3})\.?\s+(?P<title>[A-Z(‘'\"].*)$"),
+    re.compile(r"^(?P<num>\d{1,3})\.?\s+(?P<title>(?:[A-Z(‘'\"]|\d{2}/\d{3,6}\b).*)$"),
     re.compile(r"^\(?Item\s+(?P<num>\d{1,3})\)?\s*[:.\-–—]?\s*(?P<title>.*)$", re.I),
     re.compile(r"^(?P<num>\d{1,3})\)\s+(?P<title>[A-Z].*)$"),
 ]
+_RESOLUTION_TITLE = re.compile(r"^(?:It was\s+)?(?:unanimously\s+)?RESOLVED\b")
 _TOP = re.compile(r"^(?P<num>\d{1,2})\.\s+(?P<title>[A-Z].*)$")
 _SUB = re.compile(r"^(?P<major>\d{1,2})\.(?P<minor>\d{1,2})\.?(?:\s+(?P<rest>.*))?$")
 FRONT_HEADINGS = {
@@ -118,7 +119,7 @@ def _minute_items(doc: Document, pages: list[Page]) -> list[Section]:
         if found and len(line.text) <= MAX_HEADING_CHARS:
             num, title = found
             plausible = num > 0 if current is None else 0 < num - current <= ITEM_GAP
-            if plausible and (current is None or not _is_list_entry(lines, i)):
+            if plausible and not _RESOLUTION_TITLE.match(title) and (current is None or not _is_list_entry(lines, i)):
                 heading = [line]
                 tag = _item_tag_ahead(lines, i)
                 if tag is not None:  # "84. Title" / wrapped title lines / "(Item 1)"
@@ -237,8 +238,8 @@ def _report_sections(doc: Document, pages: list[Page]) -> list[Section]:
         groups[-1][3].append(line)
     sections = []
     for kind, number, title, group_lines in groups:
-        if not group_lines:
-            continue
+        if not group_lines or (number and len(group_lines) == 1 and group_lines[0].text.strip() == number):
+            continue  # a bare "3.3" above a table whose rows are sections of their own
         label = f"section {number} {title}".strip() if number else title
         sections.append(
             make_section(

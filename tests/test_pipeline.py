@@ -273,7 +273,11 @@ def test_force_reparses_but_reuses_vectors(
 
 
 def test_new_parser_version_reparses_without_reembedding(
-    settings: Settings, synced: IngestReport, ingestor: Ingestor, index: Index, fake_embedder: HashEmbedder,
+    settings: Settings,
+    synced: IngestReport,
+    ingestor: Ingestor,
+    index: Index,
+    fake_embedder: HashEmbedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     texts_before = fake_embedder.texts_embedded
@@ -387,7 +391,8 @@ def test_writer_lock_held_by_another_process(settings: Settings, ingestor: Inges
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [
-            sys.executable, "-c",
+            sys.executable,
+            "-c",
             "import fcntl, sys\n"
             "handle = open(sys.argv[1], 'w')\n"
             "fcntl.flock(handle, fcntl.LOCK_EX)\n"
@@ -395,7 +400,9 @@ def test_writer_lock_held_by_another_process(settings: Settings, ingestor: Inges
             "sys.stdin.readline()\n",
             str(settings.index_dir / "ingest.lock"),
         ],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -412,13 +419,33 @@ def test_writer_lock_held_by_another_process(settings: Settings, ingestor: Inges
 
 def test_report_summary_names_every_count() -> None:
     report = IngestReport(
-        ingested=["a.pdf", "b.pdf"], unchanged=["c.pdf"], removed=[], failed=[("d.pdf", "d.pdf: is empty")],
-        documents=3, sections=17, chunks=42, resolutions=5, glossary=9, embedded=30, reused=12, seconds=1.25,
+        ingested=["a.pdf", "b.pdf"],
+        unchanged=["c.pdf"],
+        removed=[],
+        failed=[("d.pdf", "d.pdf: is empty")],
+        documents=3,
+        sections=17,
+        chunks=42,
+        resolutions=5,
+        glossary=9,
+        embedded=30,
+        reused=12,
+        seconds=1.25,
     )
     text = report.summary()
     for phrase in (
-        "2 file(s) ingested", "1 unchanged", "0 removed", "1 failed", "3 documents", "17 sections", "42 chunks",
-        "5 resolutions", "9 glossary entries", "30 texts embedded", "12 reused", "1.2 s",
+        "2 file(s) ingested",
+        "1 unchanged",
+        "0 removed",
+        "1 failed",
+        "3 documents",
+        "17 sections",
+        "42 chunks",
+        "5 resolutions",
+        "9 glossary entries",
+        "30 texts embedded",
+        "12 reused",
+        "1.2 s",
     ):
         assert phrase in text, (phrase, text)
     assert report.as_dict()["failed"] == [("d.pdf", "d.pdf: is empty")]
@@ -427,8 +454,11 @@ def test_report_summary_names_every_count() -> None:
 def test_report_summary_of_a_real_run(synced: IngestReport) -> None:
     text = synced.summary()
     for count, noun in (
-        (synced.documents, "documents"), (synced.sections, "sections"), (synced.chunks, "chunks"),
-        (synced.resolutions, "resolutions"), (synced.glossary, "glossary entries"),
+        (synced.documents, "documents"),
+        (synced.sections, "sections"),
+        (synced.chunks, "chunks"),
+        (synced.resolutions, "resolutions"),
+        (synced.glossary, "glossary entries"),
     ):
         assert f"{count} {noun}" in text
 
