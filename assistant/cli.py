@@ -69,6 +69,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import run
+
+    argv = ["--questions", str(args.questions), "--out", str(args.out)] + (
+        ["--no-baseline"] if args.no_baseline else []
+    )
+    return run.main(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scrutineer", description="Answers questions about council papers, with citations."
@@ -84,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc-type", help="only documents of this type (minutes, report, plan, …)")
     p.add_argument("--date-from", help="only meetings on or after this ISO date")
     p.add_argument("--date-to", help="only meetings on or before this ISO date")
+    p = sub.add_parser("eval", help="run a question set and score it (same as python -m evals.run)")
+    from evals.run import DEFAULT_OUT, DEFAULT_QUESTIONS
+
+    p.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="questions JSONL")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for results, summary and report")
+    p.add_argument("--no-baseline", action="store_true", help="skip the LangChain-tutorial baseline")
     p = sub.add_parser("serve", help="start the chat app")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
@@ -97,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = Settings.from_env()
-        handler = {"ingest": _ingest, "ask": _ask, "serve": _serve}[args.command]
+        handler = {"ingest": _ingest, "ask": _ask, "eval": _eval, "serve": _serve}[args.command]
         return handler(args, settings)
     except (IngestError, IngestBusyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

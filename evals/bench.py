@@ -1,21 +1,30 @@
 """Benchmarks: print figures (never pass/fail on time; these machines are shared and noisy, so
 each figure is set against a floor measured in the same run).
 
-    python -m evals.bench [--out DIR]
+    python -m evals.bench [--out DIR]                 # corpus ingest, re-ingest, size, latency
+    python -m evals.bench --scale 1 5 20 [--out DIR]  # the corpus replicated N times (not in CI)
 
 - ingest of the corpus from scratch, against the floor: embedding the same chunk texts alone;
 - re-ingest of unchanged files;
 - index size on disk;
 - answer latency p50/p95 over a question list, against the floor: one query embedding plus one
-  Chroma query.
+  Chroma query;
+- scale: the parsed corpus replicated N times at the document level (copies with their own ids,
+  titles and shifted meeting dates, so nothing is deduplicated away): ingest time, index size,
+  query latency and peak memory for each N, each N in a fresh process so peaks do not mix.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import datetime as dt
 import json
 import logging
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,8 +33,15 @@ from typing import Any
 import numpy as np
 
 from assistant.service import Assistant
+from ingest.chunks import chunk_document
+from ingest.documents import segment_pack
 from ingest.embeddings import MiniLMEmbedder
-from ingest.pipeline import Ingestor, parse_pdf
+from ingest.glossary import inline_definitions, parse_glossary
+from ingest.models import Document
+from ingest.pages import extract_pages, file_sha256
+from ingest.pipeline import Ingestor, IngestReport, ParsedFile, parse_pdf
+from ingest.resolutions import extract_resolutions
+from ingest.sections import segment_sections
 from ingest.settings import Settings
 from ingest.store import Index
 
@@ -115,6 +131,112 @@ def run(corpus_dir: Path, questions: list[str]) -> dict[str, Any]:
     return figures
 
 
+COPY_DAYS = 7
+"""Each copy's meetings are shifted by this many days times its number."""
+
+
+def replicate(pdf: Path, n: int, model_id: str, settings: Settings) -> tuple[list[ParsedFile], float, int]:
+    """The PDF parsed once, then its documents copied ``n`` times with their own ids, titles and
+    dates. Returns the parsed copies, the parse time and the page count."""
+    started = time.perf_counter()
+    pages = extract_pages(pdf)
+    parse_s = time.perf_counter() - started
+    documents = segment_pack(pages, pdf.name)
+    sha = file_sha256(pdf)
+    copies = []
+    for i in range(n):
+        docs: list[Document] = []
+        for doc in documents:
+            d = copy.copy(doc)
+            d.doc_id = f"copy{i:04d}-{doc.doc_id}"
+            d.title = doc.title if i == 0 else f"{doc.title} (copy {i})"
+            d.meeting_date = _shift(doc.meeting_date, i)
+            d.document_date = _shift(doc.document_date, i)
+            d.source_file = f"copy{i:04d}-{pdf.name}"
+            docs.append(d)
+        sections, chunks, sentences, resolutions, glossary = [], [], [], [], []
+        for d in docs:
+            doc_sections = segment_sections(d, pages)
+            for s in doc_sections:
+                s.title = s.title if i == 0 else f"{s.title} (copy {i})"
+            sections += doc_sections
+            c, u = chunk_document(d, doc_sections, model_id, settings.chunk_max_words, settings.chunk_overlap_words)
+            for chunk in c:
+                chunk.ordinal += len(chunks)
+            chunks += c
+            sentences += u
+            resolutions += extract_resolutions(d, doc_sections)
+            glossary += parse_glossary(d, pages) + inline_definitions(d)
+        unique = {f"{g.doc_id}|{g.term}": g for g in glossary}
+        copies.append(
+            ParsedFile(
+                docs[0].source_file,
+                f"bench-copies/{i}",
+                sha,
+                model_id,
+                len(pages),
+                docs,
+                sections,
+                chunks,
+                sentences,
+                resolutions,
+                list(unique.values()),
+            )
+        )
+    return copies, parse_s, len(pages)
+
+
+def _shift(iso: str | None, i: int) -> str | None:
+    return None if iso is None else (dt.date.fromisoformat(iso) + dt.timedelta(days=COPY_DAYS * i)).isoformat()
+
+
+def scale_one(pdf: Path, n: int, questions: list[str]) -> dict[str, Any]:
+    """One scale point, measured in this process (run it in a fresh one for a clean memory peak)."""
+    with tempfile.TemporaryDirectory(prefix=f"scrutineer-scale{n}-") as tmp:
+        settings = Settings.from_env(index_dir=Path(tmp) / "index", collection_prefix="scale")
+        embedder = MiniLMEmbedder(settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size)
+        embedder.embed(["warm up"])
+        copies, parse_s, pages = replicate(pdf, n, embedder.model_id, settings)
+        index = Index(settings)
+        ingestor = Ingestor(settings, index, embedder)
+        report = IngestReport()
+        started = time.perf_counter()
+        for parsed in copies:
+            ingestor.write(parsed, report)
+        ingest_s = time.perf_counter() - started
+        assistant = Assistant(settings, index=index, embedder=embedder)
+        latencies = [assistant.ask(q).latency_ms for q in questions]
+        return {
+            "n": n,
+            "pages": pages * n,
+            "chunks": report.chunks,
+            "texts_embedded": report.embedded,
+            "parse_ms_per_page": parse_s * 1000 / pages,
+            "ingest_s": ingest_s,
+            "index_mb": dir_size(settings.index_dir) / 1e6,
+            "ask_p50_ms": statistics.median(latencies),
+            "ask_p95_ms": percentile(latencies, 95),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+
+
+def scale_table(points: list[dict[str, Any]]) -> str:
+    base = points[0]
+    lines = [
+        "| N | pages | chunks | ingest s | ingest ÷ N=first | index MB | ask p50 / p95 ms | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in points:
+        lines.append(
+            f"| {p['n']} | {p['pages']} | {p['chunks']} | {p['ingest_s']:.1f} | "
+            f"{p['ingest_s'] / base['ingest_s']:.1f}× | {p['index_mb']:.1f} | "
+            f"{p['ask_p50_ms']:.0f} / {p['ask_p95_ms']:.0f} | {p['peak_rss_mb']:.0f} |"
+        )
+    lines.append("")
+    lines.append(f"PDF parsing: {base['parse_ms_per_page']:.0f} ms per page (measured once, not replicated).")
+    return "\n".join(lines)
+
+
 def as_table(figures: dict[str, Any]) -> str:
     rows = [
         (
@@ -154,9 +276,32 @@ def as_table(figures: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="folder to write bench.md and bench.json into")
+    parser.add_argument(
+        "--scale", type=int, nargs="*", metavar="N", help="replicate the corpus N times (default 1 5 20); not run in CI"
+    )
+    parser.add_argument("--scale-one", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = Settings.from_env()
+    pdfs = sorted(settings.corpus_dir.glob("*.pdf"))
+    if args.scale_one is not None:
+        print(json.dumps(scale_one(pdfs[0], args.scale_one, LATENCY_QUESTIONS)))
+        return 0
+    if args.scale is not None:
+        points = []
+        for n in args.scale or [1, 5, 20]:
+            out = subprocess.run(
+                [sys.executable, "-m", "evals.bench", "--scale-one", str(n)], check=True, capture_output=True, text=True
+            )
+            points.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"N={n}: {points[-1]}", file=sys.stderr)
+        table = scale_table(points)
+        print(table)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / "scale.md").write_text(table + "\n")
+            (args.out / "scale.json").write_text(json.dumps(points, indent=2) + "\n")
+        return 0
     figures = run(settings.corpus_dir, LATENCY_QUESTIONS)
     table = as_table(figures)
     print(table)

@@ -38,3 +38,31 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def fake_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for one index of the bundled corpus, built once per test run with the real model."""
+    return Settings.from_env(
+        env={},
+        corpus_dir=CORPUS_PDF.parent,
+        index_dir=tmp_path_factory.mktemp("demo") / "index",
+        upload_dir=tmp_path_factory.mktemp("demo-uploads"),
+        collection_prefix="demo",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_assistant(demo_settings: Settings):
+    """The real assistant over the bundled corpus; the index is built on first use, once."""
+    import time
+
+    from assistant.service import Assistant
+
+    started = time.perf_counter()
+    assistant = Assistant(demo_settings)
+    report = assistant.ensure_index()
+    assert report is not None and not report.failed, report
+    assistant.warm_up()
+    print(f"\n[demo index built in {time.perf_counter() - started:.1f} s: {report.summary()}]")
+    return assistant

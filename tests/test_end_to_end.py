@@ -8,7 +8,6 @@ import os
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,24 +15,23 @@ from assistant.service import Assistant
 from ingest.settings import Settings
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
 JAN = "Minutes, 24 January 2024 — item 34 Budget Strategy 2024/25 to 2026/27"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    index_dir = tmp_path_factory.mktemp("e2e") / "index"
-    return Settings.from_env(env={}, corpus_dir=ROOT / "corpus", index_dir=index_dir, collection_prefix="e2e")
+def settings(demo_settings: Settings) -> Settings:
+    return demo_settings
 
 
 @pytest.fixture(scope="module")
-def assistant(settings: Settings) -> Assistant:
-    a = Assistant(settings)
-    report = a.ensure_index()
-    assert report is not None and not report.failed
-    assert report.documents == 8
-    a.warm_up()
-    return a
+def assistant(demo_assistant: Assistant) -> Assistant:
+    return demo_assistant
+
+
+def test_demo_index_holds_the_pack(assistant: Assistant) -> None:
+    files = assistant.index.file_records()
+    assert list(files) == ["overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"]
+    assert files["overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"]["documents"] == 8
 
 
 # (question, strings the answer must contain, locator prefix of a citation, its page)
@@ -119,7 +117,7 @@ def test_contract_shape(assistant: Assistant) -> None:
 def test_cli_ask_json(settings: Settings, assistant: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
     from assistant import cli
 
-    env = {"SCRUTINEER_INDEX_DIR": str(settings.index_dir), "SCRUTINEER_COLLECTION_PREFIX": "e2e"}
+    env = {"SCRUTINEER_INDEX_DIR": str(settings.index_dir), "SCRUTINEER_COLLECTION_PREFIX": settings.collection_prefix}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
