@@ -1,24 +1,62 @@
-"""Evidence → answer: quote the fewest source sentences that answer the question, verbatim,
-each followed by its numbered citation; or say the papers do not answer it."""
+"""Evidence → answer: quote the fewest source sentences that answer every part of the question,
+verbatim, each followed by its numbered citation; or say the papers do not answer it.
+
+Sentences are scored by their embedding similarity to the question (precomputed at ingest, so
+this costs dot products), the share of the question's rarer words they hold, whether they hold
+what the question asks for (a name or role, a date, a figure) and the rank of their passage.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.retrieval import Passage, Retrieval, SentenceHit
+from assistant.query import QuestionInfo, analyse, content_terms
+from assistant.retrieval import Passage, Retrieval
+from ingest.dates import find_dates
 from ingest.settings import Settings
-from ingest.text import words
 
 NOT_ANSWERED = "The papers do not answer this question."
 RELATED_INTRO = "The closest passages are listed as related reading."
-CHUNK_RANK_WEIGHT = 0.15
-"""How much a sentence's passage ranking adds to the sentence's own similarity."""
 RELATED_COUNT = 3
 DUPLICATE_OVERLAP = 0.7
 """Sentences sharing this share of their words with one already chosen are not quoted again."""
-_SPECIFIC = re.compile(r"\b(?:\d{2}/\d{2}|(?:19|20)\d\d(?:/\d{2})?|[A-Z][A-Z0-9&]{1,9}s?)\b")
+W_DENSE = 1.0
+W_LEXICAL = 0.6
+W_CUE = 0.15
+W_RANK = 0.1
+"""Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
+holding the kind of thing asked for, and its passage's rank."""
+SECOND_SENTENCE_RATIO = 0.92
+"""A second sentence for a one-part question is quoted only when it scores this close to the best."""
+MIN_LEXICAL = 0.5
+"""Below ``min_answer_score`` similarity, evidence must still hold this share of the question's words."""
+_ROLE = re.compile(
+    r"\b(Cllr|Councillor|Director|Officer|Manager|Head of|Chief|Cabinet Member|Chair|Lead|Peer|Consultant|"
+    r"Author|Solicitor|Leader|Mayor|Commissioner|Clerk|Curator|Board|Team|Panel|Partnership|Service)\b"
+    r"|\b[A-Z][a-z]+ (?:[A-Z]\.? )?[A-Z][a-z]+\b"
+)
+_MONTH_YEAR = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
+)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass
+class Candidate:
+    """A sentence that could be quoted, with its similarity to the question."""
+
+    sentence_id: str
+    chunk_id: str
+    text: str
+    page: int
+    ordinal: int
+    dense: float
+    rank: int
+    """Rank of its passage among those retrieved (a large number when it came from elsewhere)."""
+    score: float = 0.0
 
 
 @dataclass
@@ -36,6 +74,8 @@ class Answer:
     quotes: list[tuple[str, int]] = field(default_factory=list)
     """(sentence, citation number) pairs the answer quotes, for highlighting."""
     latency_ms: float = 0.0
+    generated: bool = False
+    """True when an LLM wrote the wording (quotes stay verbatim)."""
 
     def contract(self) -> dict[str, Any]:
         return {
@@ -49,75 +89,191 @@ class Answer:
         }
 
 
-def specific_terms(question: str) -> list[str]:
-    """Years, financial years and acronyms the question hinges on ("2025/26", "TCLPM")."""
-    return [t for t in _SPECIFIC.findall(question) if not t.isalpha() or t.upper() == t]
+def abstain(question: str, retrieval: Retrieval, reason: str | None = None) -> Answer:
+    """Say plainly that the papers do not answer, offering the closest passages as related reading."""
+    text = NOT_ANSWERED + (f" ({reason[0].upper()}{reason[1:]}.)" if reason else "") + f" {RELATED_INTRO}"
+    return Answer(question, text, True, [], retrieval.passages, related=retrieval.passages[:RELATED_COUNT])
 
 
-def compose_answer(
-    question: str, retrieval: Retrieval, extra_passages: dict[str, Passage], settings: Settings
-) -> Answer:
-    """Choose and order the sentences to quote; number their passages as citations.
+def _terms(text: str) -> set[str]:
+    out = set()
+    for t in content_terms(text):
+        out.add(t)
+        if t.endswith("s") and len(t) > 3:
+            out.add(t[:-1])
+    return out
 
-    ``extra_passages`` holds the passages of sentence hits whose chunk is not among the
-    retrieved top ``k`` (fetched by id, no model call).
-    """
-    passages = {p.chunk_id: p for p in retrieval.passages}
-    rank = {p.chunk_id: i for i, p in enumerate(retrieval.passages)}
-    candidates: list[tuple[float, SentenceHit]] = []
-    for hit in retrieval.sentences:
-        if hit.chunk_id not in passages and hit.chunk_id not in extra_passages:
+
+def idf_weights(terms: list[str], candidates: list[Candidate]) -> dict[str, float]:
+    """Inverse document frequency of the question's terms over the candidate sentences."""
+    n = max(len(candidates), 1)
+    sets = [_terms(c.text) for c in candidates]
+    return {t: math.log((n + 1) / (sum(t in s for s in sets) + 0.5)) for t in terms}
+
+
+def lexical_share(terms: list[str], weights: dict[str, float], text: str) -> float:
+    total = sum(weights.get(t, 0.0) for t in terms)
+    if total <= 0:
+        return 0.0
+    have = _terms(text)
+    return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have) / total
+
+
+def cue_score(info: QuestionInfo, text: str, question: str) -> int:
+    """How many of the things the question asks for the sentence holds."""
+    score = 0
+    if info.wants_who and any(m.group(0) not in question for m in _ROLE.finditer(text)):
+        score += 1
+    if info.wants_when and (find_dates(text) or _MONTH_YEAR.search(text)):
+        score += 1
+    if info.wants_number and _new_number(text, question):
+        score += 1
+    return score
+
+
+_NOT_A_FIGURE = re.compile(
+    r"\((?:Pages?|p\.)\s*\d+\s*[-–]\s*\d+\)|\b(?:Area|action|item|section|paragraph|Standing Order|Part|Chapter|"
+    r"Appendix|slide|page)\s+\d+(?:\.\d+)*|^\s*\(?\d+(?:\.\d+)*[.)]\s|\b(?:19|20)\d\d(?:/\d\d)?\b",
+    re.I,
+)
+
+
+def _new_number(text: str, question: str) -> bool:
+    """The text gives a figure the question does not: a number that is not a date, a year, a page,
+    or the number of an item, section or plan action."""
+    for d in reversed(find_dates(text)):
+        text = text[: d.start] + " " + text[d.end :]
+    text = _NOT_A_FIGURE.sub(" ", text)
+    asked = set(re.findall(r"\d[\d.,/]*", question))
+    return any(n.rstrip(".,") not in asked for n in re.findall(r"\d[\d.,/]*", text))
+
+
+_NAME = re.compile(r"\b(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z'’-]+)\s+([A-Z][a-z'’-]+)\b")
+
+
+def names_a_person(text: str, question: str, common_words: set[str]) -> bool:
+    """Two capitalised words that the papers never write in lower case ("Fiona Taylor"), not in the question."""
+    asked = set(question.lower().split())
+    for m in _NAME.finditer(text):
+        first, last = m.group(1), m.group(2)
+        if first.lower() in common_words or last.lower() in common_words:
             continue
-        bonus = CHUNK_RANK_WEIGHT / (1 + rank[hit.chunk_id]) if hit.chunk_id in rank else 0.0
-        candidates.append((hit.score + bonus, hit))
-    candidates.sort(key=lambda c: -c[0])
-
-    if not candidates or candidates[0][1].score < settings.min_answer_score or _misses_specifics(question, retrieval):
-        return Answer(
-            question,
-            f"{NOT_ANSWERED} {RELATED_INTRO}",
-            True,
-            [],
-            retrieval.passages,
-            related=retrieval.passages[:RELATED_COUNT],
-        )
-
-    best = candidates[0][0]
-    chosen: list[SentenceHit] = []
-    for score, hit in candidates:
-        if len(chosen) >= settings.answer_max_sentences or score < best * settings.sentence_keep_ratio:
-            break
-        if any(_overlap(hit.text, c.text) >= DUPLICATE_OVERLAP for c in chosen):
+        if first.lower() in asked and last.lower() in asked:
             continue
-        chosen.append(hit)
-
-    lookup = {**extra_passages, **passages}
-    # Read in document order: by passage position, then sentence position.
-    chosen.sort(key=lambda h: (lookup[h.chunk_id].doc_id, lookup[h.chunk_id].ordinal, h.ordinal))
-    citations: list[Passage] = []
-    numbers: dict[str, int] = {}
-    parts: list[str] = []
-    quotes: list[tuple[str, int]] = []
-    for hit in chosen:
-        if hit.chunk_id not in numbers:
-            citations.append(lookup[hit.chunk_id])
-            numbers[hit.chunk_id] = len(citations)
-        n = numbers[hit.chunk_id]
-        parts.append(f"“{hit.text}” [{n}]")
-        quotes.append((hit.text, n))
-    return Answer(question, " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
+        return True
+    return False
 
 
 def _overlap(a: str, b: str) -> float:
-    wa, wb = set(words(a)), set(words(b))
+    wa, wb = _terms(a), _terms(b)
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def _misses_specifics(question: str, retrieval: Retrieval) -> bool:
-    """A year or acronym in the question that no retrieved passage mentions: the papers
-    are about something else (another year, a body they never name)."""
-    terms = specific_terms(question)
-    if not terms:
-        return False
-    haystack = " ".join(p.text for p in retrieval.passages) + " " + " ".join(s.text for s in retrieval.sentences)
-    return any(re.search(rf"(?<![\w/]){re.escape(t)}(?![\w/])", haystack) is None for t in terms)
+def compose_answer(
+    question: str,
+    info: QuestionInfo,
+    retrieval: Retrieval,
+    candidates: list[Candidate],
+    passages: dict[str, Passage],
+    settings: Settings,
+    must_mention: list[tuple[str, list[str]]] | None = None,
+    common_words: set[str] | None = None,
+) -> Answer:
+    """Choose and order the sentences to quote; number their passages as citations.
+
+    ``must_mention``: (term, acceptable spellings) the quoted evidence has to mention — years
+    and acronyms the question hinges on; evidence that misses one is about something else.
+    """
+    if not candidates:
+        return abstain(question, retrieval)
+    all_terms = sorted(_terms(question))
+    weights = idf_weights(all_terms, candidates)
+    for c in candidates:
+        c.score = (
+            W_DENSE * c.dense
+            + W_LEXICAL * lexical_share(all_terms, weights, c.text)
+            + W_CUE * cue_score(info, c.text, question)
+            + W_RANK / (1 + c.rank)
+        )
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    parts = info.parts if len(info.parts) > 1 else [question]
+    for part in parts:
+        part_terms = sorted(_terms(part))
+        part_info = info if len(parts) == 1 else _part_info(info, part)
+        best = max(
+            ranked,
+            key=lambda c: (
+                W_DENSE * c.dense
+                + W_LEXICAL * lexical_share(part_terms, weights, c.text)
+                + W_CUE * cue_score(part_info, c.text, part)
+                + W_RANK / (1 + c.rank)
+            ),
+        )
+        if not any(best.sentence_id == c.sentence_id for c in chosen):
+            chosen.append(best)
+    if len(parts) == 1:
+        for c in ranked[1:]:
+            if len(chosen) >= settings.answer_max_sentences or c.score < SECOND_SENTENCE_RATIO * ranked[0].score:
+                break
+            if all(_overlap(c.text, x.text) < DUPLICATE_OVERLAP for x in chosen):
+                chosen.append(c)
+    chosen = chosen[: max(settings.answer_max_sentences, len(parts))]
+    chosen += _complete(info, question, chosen, ranked)
+
+    strongest = max(c.dense for c in chosen)
+    coverage = lexical_share(all_terms, weights, " ".join(c.text for c in chosen))
+    if strongest < settings.min_answer_score and coverage < MIN_LEXICAL:
+        return abstain(question, retrieval)
+    evidence_text = " ".join(c.text for c in chosen) + " " + " ".join(passages[c.chunk_id].locator for c in chosen)
+    for term, spellings in must_mention or []:
+        if not any(re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", evidence_text, re.I) for s in spellings):
+            return abstain(question, retrieval, f"nothing in them mentions {term} with this")
+    if info.wants_number and not any(_new_number(c.text, question) for c in chosen):
+        return abstain(question, retrieval, "no passage gives that figure")
+    if info.wants_who and not info.wants_number and not any(cue_score(_who_only(), c.text, question) for c in chosen):
+        return abstain(question, retrieval, "no passage names who")
+    if info.wants_name and not any(names_a_person(c.text, question, common_words or set()) for c in chosen):
+        return abstain(question, retrieval, "no passage gives that name")
+
+    chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
+    citations: list[Passage] = []
+    numbers: dict[str, int] = {}
+    quoted: list[str] = []
+    quotes: list[tuple[str, int]] = []
+    for c in chosen:
+        if c.chunk_id not in numbers:
+            citations.append(passages[c.chunk_id])
+            numbers[c.chunk_id] = len(citations)
+        n = numbers[c.chunk_id]
+        quoted.append(f"“{c.text}” [{n}]")
+        quotes.append((c.text, n))
+    return Answer(question, " ".join(quoted), False, citations, retrieval.passages, quotes=quotes)
+
+
+def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """When the chosen sentences lack what the question asks for (who, when, a figure), the best
+    sentence of the same passage that has it: a plan action's "Accountable lead:" line, say."""
+    wanted = [
+        flag for flag, on in (("who", info.wants_who), ("when", info.wants_when), ("number", info.wants_number)) if on
+    ]
+    extra: list[Candidate] = []
+    chunks = {c.chunk_id for c in chosen}
+    for flag in wanted:
+        probe = QuestionInfo(text="", wants_who=flag == "who", wants_when=flag == "when", wants_number=flag == "number")
+        if any(cue_score(probe, c.text, question) for c in chosen + extra):
+            continue
+        sibling = next(
+            (c for c in ranked if c.chunk_id in chunks and c not in chosen and cue_score(probe, c.text, question)), None
+        )
+        if sibling is not None:
+            extra.append(sibling)
+    return extra
+
+
+def _part_info(info: QuestionInfo, part: str) -> QuestionInfo:
+    return analyse(part)
+
+
+def _who_only() -> QuestionInfo:
+    return QuestionInfo(text="", wants_who=True)

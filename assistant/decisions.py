@@ -20,17 +20,37 @@ MIN_DECISION_SCORE = 0.3
 """A decision this far from the question (cosine) is not taken as what the question asks about."""
 
 
+_PROPOSAL_QUESTION = re.compile(
+    r"\b(asked to|being asked|is asked|are asked|recommended to note|what does the report recommend|"
+    r"recommendations? (?:to|for) the (?:committee|panel|cabinet|council|board))\b",
+    re.I,
+)
+
+
 def is_decision_question(question: str) -> bool:
     return bool(_DECISION_QUESTION.search(question) or _COMMITTEE_RECOMMEND.search(question))
 
 
+def is_proposal_question(question: str) -> bool:
+    """What a report asks a meeting to do (a proposal, not a decision)."""
+    return bool(_PROPOSAL_QUESTION.search(question))
+
+
 def answer_decision(
-    index: Index, question: str, query_vector: np.ndarray, retrieval: Retrieval, filters: dict[str, Any] | None = None
+    index: Index,
+    question: str,
+    query_vector: np.ndarray,
+    retrieval: Retrieval,
+    filters: dict[str, Any] | None = None,
+    kind: str = "decision",
 ) -> Answer | None:
-    """Quote every decision of the minute item whose decisions best match the question."""
-    where: dict[str, Any] = {"$and": [{"record_type": "resolution"}, {"kind": "decision"}]}
+    """Quote every decision (or, with ``kind="proposal"``, every recommendation put to the meeting)
+    of the minute item or report section whose records best match the question."""
+    where: dict[str, Any] = {"$and": [{"record_type": "resolution"}, {"kind": kind}]}
     if filters and filters.get("doc_id"):
         where["$and"].append({"doc_id": filters["doc_id"]})
+    if filters and filters.get("meeting_dates"):
+        where["$and"].append({"meeting_date": {"$in": list(filters["meeting_dates"])}})
     hits = index.query("records", query_vector, DECISION_POOL, where)
     if not hits or hits[0][1] < MIN_DECISION_SCORE:
         return None
@@ -58,7 +78,10 @@ def answer_decision(
     meta = best.metadata
     body = meta.get("committee") or "The meeting"
     item = meta.get("minute_item")
-    intro = f"{body}, {human_date(meta.get('meeting_date'))}" + (f", minute {item}" if item else "") + ", recorded:"
+    if kind == "proposal":
+        intro = f"The report asks the {body} ({human_date(meta.get('meeting_date'))}):"
+    else:
+        intro = f"{body}, {human_date(meta.get('meeting_date'))}" + (f", minute {item}" if item else "") + ", recorded:"
     return Answer(question, f"{intro} " + " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
 
 

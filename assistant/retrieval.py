@@ -87,7 +87,7 @@ class Retrieval:
 
 def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     """Chroma ``where`` from simple filters: doc_id, doc_type, organisation (a value or a list),
-    date_from / date_to (ISO dates, on meeting_date)."""
+    meeting_dates (a list of ISO dates), date_from / date_to (ISO dates, on meeting_date)."""
     if not filters:
         return None
     clauses: list[dict[str, Any]] = []
@@ -95,6 +95,8 @@ def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
         value = filters.get(key)
         if value:
             clauses.append({key: {"$in": list(value)}} if isinstance(value, list | tuple) else {key: value})
+    if filters.get("meeting_dates"):
+        clauses.append({"meeting_date": {"$in": list(filters["meeting_dates"])}})
     # Chroma compares numbers only, and ISO dates sort as text; filter dates after the query instead.
     if not clauses:
         return None
@@ -119,8 +121,8 @@ def retrieve(index: Index, query_vector: np.ndarray, k: int, filters: dict[str, 
     passages = [Passage.from_row(row, score) for row, score in hits[:k]]
     sentence_where = None
     if where is not None:
-        sentence_where = {k2: v for k2, v in (filters or {}).items() if k2 in ("doc_id", "doc_type") and v}
-        sentence_where = build_filter(sentence_where)
+        keep = ("doc_id", "doc_type", "meeting_dates")
+        sentence_where = build_filter({k2: v for k2, v in (filters or {}).items() if k2 in keep and v})
     sent_hits = index.query("sentences", query_vector, fetch * SENTENCE_POOL, sentence_where)
     sentences = [
         SentenceHit(

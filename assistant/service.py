@@ -1,17 +1,28 @@
-"""The assistant as one object: settings, index and model loaded once, ``ask`` per question."""
+"""The assistant as one object: settings, index and model loaded once, ``ask`` per question.
+
+question → (follow-up rewrite, acronym expansion, meeting filter) → one query embedding →
+retrieval (+ passages the question names) → decisions / definitions / evidence sentences →
+answer with citations (→ optional LLM wording, checked against the citations).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import Answer, compose_answer
-from assistant.decisions import answer_decision, is_decision_question
+from assistant.answer import Answer, abstain, compose_answer
+from assistant.decisions import answer_decision, is_decision_question, is_proposal_question
+from assistant.definitions import Glossary, answer_definition
+from assistant.evidence import gather
+from assistant.llm import LLMWriter
+from assistant.query import analyse, meeting_reference, rewrite_follow_up
 from assistant.references import add_referenced
-from assistant.retrieval import Passage, retrieve
+from assistant.retrieval import Passage, Retrieval, retrieve
+from ingest.dates import find_dates
 from ingest.embeddings import Embedder, MiniLMEmbedder
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
@@ -25,6 +36,22 @@ class ChatSession:
     """One conversation: its turns, so follow-ups can refer back."""
 
     turns: list[Answer] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    """The questions as understood (follow-ups rewritten in full), one per turn."""
+
+
+def year_spellings(year: str) -> list[str]:
+    """ "2024/25" → the ways papers write that year: 2024/25, 2024-25, 24/25, 2024/2025."""
+    if "/" not in year:
+        return [year]
+    first, second = year.split("/")
+    century, short = (first[:2], first[2:]) if len(first) == 4 else ("20", first)
+    return [year, f"{first}-{second}", f"{short}/{second}", f"{century}{short}/{century}{second}"]
+
+
+def _mentions_dates(retrieval: Retrieval, dates: list[str]) -> bool:
+    """Whether any retrieved passage mentions one of these dates (a meeting the papers refer to)."""
+    return any(d.iso in dates for p in retrieval.passages for d in find_dates(p.text))
 
 
 class Assistant:
@@ -36,6 +63,11 @@ class Assistant:
         self.embedder = embedder or MiniLMEmbedder(
             settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size
         )
+        self._glossary: Glossary | None = None
+        self._meetings: list[str] | None = None
+        self._common: set[str] | None = None
+        self.writer = LLMWriter.from_settings(settings)
+        """Writes answers from the evidence when an LLM endpoint is configured; None otherwise."""
         self._lock = threading.Lock()
 
     def ensure_index(self) -> IngestReport | None:
@@ -43,7 +75,47 @@ class Assistant:
         if self.index.count("chunks") > 0:
             return None
         log.info("index is empty: ingesting %s", self.settings.corpus_dir)
-        return Ingestor(self.settings, self.index, self.embedder).sync_folder(self.settings.corpus_dir)
+        report = Ingestor(self.settings, self.index, self.embedder).sync_folder(self.settings.corpus_dir)
+        self.refresh()
+        return report
+
+    def refresh(self) -> None:
+        """Forget what was read from the index (after an ingest)."""
+        with self._lock:
+            self._glossary = None
+            self._meetings = None
+            self._common = None
+
+    @property
+    def glossary(self) -> Glossary:
+        with self._lock:
+            if self._glossary is None:
+                self._glossary = Glossary(self.index)
+            return self._glossary
+
+    def meeting_dates(self) -> list[str]:
+        """Dates of the meetings the papers record or were written for."""
+        with self._lock:
+            if self._meetings is None:
+                self._meetings = sorted(
+                    {
+                        r.metadata["meeting_date"]
+                        for r in self.index.records("document")
+                        if r.metadata.get("meeting_date")
+                    }
+                )
+            return self._meetings
+
+    def common_words(self) -> set[str]:
+        """Words the papers write in lower case somewhere: a capitalised pair made of none of them
+        is taken for a person's name."""
+        with self._lock:
+            if self._common is None:
+                common: set[str] = set()
+                for row in self.index.get("chunks"):
+                    common.update(re.findall(r"\b[a-z][a-z'’-]+\b", row.text))
+                self._common = common
+            return self._common
 
     def warm_up(self) -> None:
         """Load the model before the first question, so latency excludes it."""
@@ -54,18 +126,56 @@ class Assistant:
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        vector = self.embedder.embed([question])[0]
-        retrieval = retrieve(self.index, vector, self.settings.retrieve_k, filters)
-        retrieval = add_referenced(self.index, question, vector, retrieval)
-        if is_decision_question(question):
-            decided = answer_decision(self.index, question, vector, retrieval, filters)
+        previous = session.questions[-1] if session and session.questions else None
+        understood = rewrite_follow_up(question, previous)
+        info = analyse(question)
+        full_info = analyse(understood)
+        filters = dict(filters or {})
+
+        dates, problem = meeting_reference(understood, self.meeting_dates())
+        if dates and not filters.get("meeting_dates"):
+            filters["meeting_dates"] = dates
+        query_text = self.glossary.expand(understood)
+        vector = self.embedder.embed([query_text])[0]
+        retrieval = retrieve(self.index, vector, self.settings.retrieve_k, filters or None)
+        retrieval = add_referenced(self.index, understood, vector, retrieval)
+        if problem and not _mentions_dates(retrieval, full_info.dates):
+            return self._finish(abstain(question, retrieval, problem), started, session, understood)
+        if info.defines:
+            answer = answer_definition(self.index, self.glossary, info.defines, question, retrieval)
+            return self._finish(answer, started, session, understood)
+        kind = (
+            "proposal" if is_proposal_question(understood) else "decision" if is_decision_question(understood) else None
+        )
+        if kind:
+            decided = answer_decision(self.index, understood, vector, retrieval, filters or None, kind=kind)
             if decided is not None:
-                return self._finish(decided, started, session)
-        known = {p.chunk_id for p in retrieval.passages}
-        missing = list(dict.fromkeys(s.chunk_id for s in retrieval.sentences if s.chunk_id not in known))
-        best = {s.chunk_id: s.score for s in reversed(retrieval.sentences)}
-        extra = {row.id: Passage.from_row(row, best.get(row.id, 0.0)) for row in self.index.get("chunks", ids=missing)}
-        return self._finish(compose_answer(question, retrieval, extra, self.settings), started, session)
+                decided.question = question
+                return self._finish(decided, started, session, understood)
+        candidates, passages = gather(self.index, retrieval, vector)
+        answer = compose_answer(
+            understood,
+            info,
+            retrieval,
+            candidates,
+            passages,
+            self.settings,
+            must_mention=self._must_mention(question),
+            common_words=self.common_words(),
+        )
+        answer.question = question
+        if self.writer is not None:  # optional: wording by an LLM, every sentence checked against its citations
+            answer = self.writer.write(understood, answer.retrieved, answer)
+        return self._finish(answer, started, session, understood)
+
+    def _must_mention(self, question: str) -> list[tuple[str, list[str]]]:
+        """Years and acronyms of the question (not of the conversation) that evidence must mention."""
+        info = analyse(question)
+        out = [(y, year_spellings(y)) for y in info.years]
+        for acronym in info.acronyms:
+            expansions = [r.metadata["expansion"] for r in self.glossary.lookup(acronym)]
+            out.append((acronym, [acronym, acronym.rstrip("s"), *expansions]))
+        return out
 
     def index_passages(self, doc_id: str) -> list[Passage]:
         """Every stored passage of a document, in reading order (for checks and the app)."""
@@ -73,8 +183,9 @@ class Assistant:
         return sorted((Passage.from_row(r, 0.0) for r in rows), key=lambda p: p.ordinal)
 
     @staticmethod
-    def _finish(answer: Answer, started: float, session: ChatSession | None) -> Answer:
+    def _finish(answer: Answer, started: float, session: ChatSession | None, understood: str) -> Answer:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         if session is not None:
             session.turns.append(answer)
+            session.questions.append(understood)
         return answer

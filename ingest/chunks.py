@@ -77,10 +77,8 @@ def chunk_document(
             )
             chunks.append(chunk)
             heading_end = offsets[min(len(offsets) - 1, int(section.extra.get("heading_lines", "1")))]
-            for j, (s, e) in enumerate(spans):
+            for j, (s, e) in enumerate(_sentence_spans(text, spans, heading_end, section.kind == "action")):
                 sentence = " ".join(text[s:e].split())
-                if len(sentence.split()) < MIN_SENTENCE_WORDS or (e <= heading_end and section.kind != "action"):
-                    continue  # headings and fragments are not answers on their own
                 s_embed = SENTENCE_TEMPLATE.format(section_title=section.title, text=sentence)
                 sentences.append(
                     SentenceUnit(
@@ -95,6 +93,28 @@ def chunk_document(
                     )
                 )
     return chunks, sentences
+
+
+def _sentence_spans(
+    text: str, spans: list[tuple[int, int]], heading_end: int, keep_heading: bool
+) -> list[tuple[int, int]]:
+    """The spans worth quoting: headings left out, and runs of short fragments ("Fiona Taylor" /
+    "Chief Executive") joined until they make a unit of ``MIN_SENTENCE_WORDS``; a short fragment
+    before a full sentence is dropped."""
+    out: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None
+    for s, e in spans:
+        if e <= heading_end and not keep_heading:
+            continue
+        if len(text[s:e].split()) >= MIN_SENTENCE_WORDS:
+            pending = None
+            out.append((s, e))
+            continue
+        pending = (pending[0], e) if pending else (s, e)
+        if len(text[pending[0] : pending[1]].split()) >= MIN_SENTENCE_WORDS:
+            out.append(pending)
+            pending = None
+    return out
 
 
 def _pack(

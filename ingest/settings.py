@@ -65,6 +65,16 @@ class Settings:
     sentence_keep_ratio: float = _doc(
         "A further sentence is quoted only if its score is at least this share of the best sentence's.", 0.85
     )
+    lexical_k: int = _doc("Passages taken from the lexical (BM25) index before fusion with dense results.", 30)
+    rrf_k: int = _doc("Reciprocal rank fusion constant: 1 / (rrf_k + rank) per list a passage appears in.", 60)
+    llm_base_url: str | None = _doc(
+        "OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) that writes answers from the evidence. Unset:"
+        " answers are extractive quotes only.",
+        None,
+    )
+    llm_model: str = _doc("Model name sent to the LLM endpoint.", "local")
+    llm_api_key: str = _doc("API key sent to the LLM endpoint (local servers ignore it).", "not-needed")
+    llm_timeout_s: float = _doc("Seconds to wait for the LLM before falling back to the extractive answer.", 20.0)
     lock_timeout_s: float = _doc(
         "Seconds a second ingest waits for the writer lock before saying another ingest is running.", 5.0
     )

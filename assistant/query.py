@@ -1,0 +1,278 @@
+"""Question analysis: what kind of answer a question wants, the terms it hinges on, which
+meeting it means, and how an elliptical follow-up reads in full. Pure functions of text."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+
+from ingest.dates import find_dates
+
+QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "at",
+        "by",
+        "with",
+        "from",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "be",
+        "been",
+        "being",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "tell",
+        "me",
+        "us",
+        "please",
+        "about",
+        "there",
+        "their",
+        "they",
+        "our",
+        "we",
+        "you",
+        "your",
+        "i",
+        "any",
+        "some",
+        "s",
+        "stand",
+        "short",
+        "mean",
+        "means",
+        "meaning",
+    ]
+)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*s?\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d\d/\d\d\b")
+_NUMBER_Q = re.compile(
+    r"\b(how (many|much|long|often|quickly)|what (share|percentage|proportion|figure|number|amount|total|cost|rate|"
+    r"level|balance)|how big|what(?:'s|’s| is| was| were| are) the (?:\w+ )?(average|total|number|rate|cost|amount|"
+    r"figure|percentage|share|level|balance|size|value|gap|forecast|budget|target|caseload|turnaround)s?)\b",
+    re.I,
+)
+_WHO_Q = re.compile(
+    r"^\s*(?:and\s+)?(who|whom|whose|which (firm|body|company|organisation|officer|councillor|"
+    r"elected member|member|team|director|person|peer|partner))\b|\bwho\b",
+    re.I,
+)
+_NAME_Q = re.compile(
+    r"^\s*(?:and\s+)?who (?:is|was) (?:the|our|their|its)\b|\bwhat is the name of\b|\bname the\b", re.I
+)
+_WHEN_Q = re.compile(r"^\s*(?:and\s+)?when\b|\b(by when|what date|which date|how long ago|what time)\b", re.I)
+_LIST_Q = re.compile(
+    r"\b(list|what (are|were) the \w+s\b|which \w+s\b|what \w+s (did|does|do|are|were|have|has)\b|"
+    r"recommendations|priorities|areas|subgroups|objectives|strengths)\b",
+    re.I,
+)
+_DEFINE_Q = re.compile(
+    r"\b(?i:what(?:'s|’s| is| does| do| was)|define|meaning of|expand)\s+(?i:the\s+)?(?i:acronym\s+)?"
+    r"(?P<term>[A-Z][A-Za-z0-9&/()]*[A-Z][A-Za-z0-9&]*s?)"
+    r"(?i:\s+(?:stand for|mean|short for|in full))?\s*\??\s*$"
+    r"|(?P<term2>[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*)\s+(?i:stand for|short for|mean)\b",
+)
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|what about|how about|also|so|then)\b|\b(it|its|that|those|they|them|this|these|"
+    r"he|she|his|her|their|there|the same)\b",
+    re.I,
+)
+_LATEST = re.compile(
+    r"\b(last time|last meeting|latest meeting|most recent meeting|previous meeting|"
+    r"last (?:committee )?meeting)\b",
+    re.I,
+)
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTH_MEETING = re.compile(
+    r"\b(?:in|at|during|from|of)\s+(?:the\s+)?(?P<month>"
+    + "|".join(m for m in _MONTHS)
+    + r")\b(?:\s+(?P<year>20\d\d))?"
+    r"(?:\s+(?:meeting|minutes|committee))?|\b(?P<month2>" + "|".join(_MONTHS) + r")\s+(?:meeting|minutes)\b",
+    re.I,
+)
+ELLIPTICAL_MAX_WORDS = 9
+"""A follow-up this short that leans on a pronoun or starts with "And" is read with the previous question."""
+
+
+@dataclass
+class QuestionInfo:
+    """What the question asks for."""
+
+    text: str
+    wants_who: bool = False
+    wants_when: bool = False
+    wants_number: bool = False
+    wants_list: bool = False
+    wants_name: bool = False
+    """"Who is the …", "what is the name of …": the answer must name a person, not a role."""
+    defines: str | None = None
+    """The term of a "what does X stand for" question."""
+    acronyms: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    """ISO dates written in full in the question."""
+    parts: list[str] = field(default_factory=list)
+    """The question split into its separately answerable parts ("X, and what is Y?")."""
+
+
+def analyse(question: str) -> QuestionInfo:
+    define = _DEFINE_Q.search(question)
+    term = (define.group("term") or define.group("term2")) if define else None
+    return QuestionInfo(
+        text=question,
+        wants_who=bool(_WHO_Q.search(question)),
+        wants_when=bool(_WHEN_Q.search(question)),
+        wants_number=bool(_NUMBER_Q.search(question)),
+        wants_list=bool(_LIST_Q.search(question)),
+        wants_name=bool(_NAME_Q.search(question)),
+        defines=term.strip("()") if term else None,
+        acronyms=[a for a in _ACRONYM.findall(question) if not a.istitle()],
+        years=_YEAR.findall(question),
+        dates=[d.iso for d in find_dates(question)],
+        parts=split_parts(question),
+    )
+
+
+def split_parts(question: str) -> list[str]:
+    """ "How many people did they talk to, and how many documents did they read?" → two parts."""
+    pieces = re.split(
+        r",?\s+and\s+(?=(?:what|how|who|which|when|where|against what|by when)\b)|,\s+(?=against\b)",
+        question,
+        flags=re.I,
+    )
+    return [p.strip(" ?") for p in pieces if p.strip(" ?")]
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-case words and numbers of a question that can be matched in a passage."""
+    words = re.findall(r"£?\d[\d,./%]*[a-z]?|[a-z][a-z'&-]+", text.lower())
+    return [w.strip("'") for w in words if w not in QUESTION_WORDS and len(w) > 1]
+
+
+GENERIC_TERMS = frozenset(
+    [
+        "figure",
+        "figures",
+        "number",
+        "numbers",
+        "amount",
+        "total",
+        "beginning",
+        "start",
+        "end",
+        "time",
+        "date",
+        "year",
+        "years",
+        "month",
+        "months",
+        "rate",
+        "level",
+        "cost",
+        "costs",
+        "happen",
+        "happened",
+        "supposed",
+        "provide",
+        "provided",
+        "lead",
+        "leads",
+        "led",
+        "due",
+        "same",
+        "one",
+        "ones",
+        "thing",
+        "things",
+        "meant",
+    ]
+)
+"""Words that do not name a subject: a follow-up made only of these leans on the previous question."""
+
+
+def is_elliptical(question: str) -> bool:
+    words = question.split()
+    if len(words) > ELLIPTICAL_MAX_WORDS:
+        return False
+    if _FOLLOW_UP.search(question):
+        return True
+    subject = [t for t in content_terms(question) if t not in GENERIC_TERMS and not t[0].isdigit()]
+    names = [w for w in words[1:] if w[:1].isupper()]  # an acronym or a name is a subject of its own
+    return len(subject) + len(names) <= 1
+
+
+def rewrite_follow_up(question: str, previous: str | None) -> str:
+    """Read a short follow-up with the previous question's subject ("And in 2023?" after "What was
+    the average void turnaround time in 2024?")."""
+    if not previous or not is_elliptical(question):
+        return question
+    return f"{previous.rstrip(' ?')}? {question}"
+
+
+def meeting_reference(question: str, meeting_dates: list[str]) -> tuple[list[str] | None, str | None]:
+    """The meeting dates a question means, from the meetings in the index.
+
+    Returns (dates, problem): dates to restrict to (None: no restriction), or a problem when the
+    question names a meeting the papers do not hold.
+    """
+    if not meeting_dates:
+        return None, None
+    if _LATEST.search(question):
+        return [max(meeting_dates)], None
+    full = [d.iso for d in find_dates(question)]
+    if full and re.search(r"\b(meeting|minutes|met|committee)\b", question, re.I):
+        held = [d for d in full if d in meeting_dates]
+        if held:
+            return held, None
+        return None, f"the papers hold no minutes or papers of a meeting on {', '.join(full)}"
+    m = _MONTH_MEETING.search(question)
+    if m:
+        month = _MONTHS[(m.group("month") or m.group("month2")).lower()]
+        year = m.group("year")
+        dates = [d for d in meeting_dates if int(d[5:7]) == month and (not year or d.startswith(year))]
+        if dates:
+            return dates, None
+    return None, None
