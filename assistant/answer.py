@@ -151,12 +151,23 @@ def _new_number(text: str, question: str) -> bool:
 _NAME = re.compile(r"\b(?:(?:Cllr|Councillor|Dr|Mr|Mrs|Ms|Miss)\.?\s+)?([A-Z][a-z'’-]+)\s+([A-Z][a-z'’-]+)\b")
 
 
+ROLE_WORDS = frozenset(
+    """
+    director officer member cabinet deputy interim strategic executive chief head service services council
+    committee board team manager chair chairman leader lead report principal operational assistant senior
+    corporate borough county city district parish community health social care government association
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+"""Capitalised words of titles and bodies, never of a person's name."""
+
+
 def names_a_person(text: str, question: str, common_words: set[str]) -> bool:
-    """Two capitalised words that the papers never write in lower case ("Fiona Taylor"), not in the question."""
+    """Two capitalised words that the papers never write in lower case and that are not titles
+    ("Fiona Taylor", not "Deputy Leader"), not both in the question."""
     asked = set(question.lower().split())
     for m in _NAME.finditer(text):
         first, last = m.group(1), m.group(2)
-        if first.lower() in common_words or last.lower() in common_words:
+        if {first.lower(), last.lower()} & (common_words | ROLE_WORDS):
             continue
         if first.lower() in asked and last.lower() in asked:
             continue
@@ -222,7 +233,7 @@ def compose_answer(
     chosen += _complete(info, question, chosen, ranked)
 
     strongest = max(c.dense for c in chosen)
-    coverage = lexical_share(all_terms, weights, " ".join(c.text for c in chosen))
+    coverage = lexical_share(all_terms, weights, " ".join(c.text + " " + passages[c.chunk_id].locator for c in chosen))
     if strongest < settings.min_answer_score and coverage < MIN_LEXICAL:
         return abstain(question, retrieval)
     evidence_text = " ".join(c.text for c in chosen) + " " + " ".join(passages[c.chunk_id].locator for c in chosen)
@@ -233,7 +244,9 @@ def compose_answer(
         return abstain(question, retrieval, "no passage gives that figure")
     if info.wants_who and not info.wants_number and not any(cue_score(_who_only(), c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage names who")
-    if info.wants_name and not any(names_a_person(c.text, question, common_words or set()) for c in chosen):
+    if info.wants_name and not any(
+        names_a_person(c.text, question, common_words or set()) or _is_field(c.text, "who") for c in chosen
+    ):
         return abstain(question, retrieval, "no passage gives that name")
 
     chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
@@ -251,21 +264,46 @@ def compose_answer(
     return Answer(question, " ".join(quoted), False, citations, retrieval.passages, quotes=quotes)
 
 
+_FIELD_LINE = re.compile(r"^(?P<label>[A-Z][A-Za-z /&()'’-]{2,40}):\s+\S")
+FIELD_LABELS = {
+    "who": re.compile(r"lead|accountable|responsible|author|officer|chair|contact|owner|presenter", re.I),
+    "when": re.compile(r"by when|due|date|deadline|timescale|target", re.I),
+}
+"""Labels of "Label: value" lines (plan rows, cover sheets) that answer who or when."""
+
+
+def _is_field(text: str, flag: str) -> bool:
+    """A "Label: value" line whose label answers who (or when)."""
+    m = _FIELD_LINE.match(text)
+    return bool(m and FIELD_LABELS[flag].search(m.group("label")))
+
+
 def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
-    """When the chosen sentences lack what the question asks for (who, when, a figure), the best
-    sentence of the same passage that has it: a plan action's "Accountable lead:" line, say."""
+    """Complete the chosen sentences from their own passages: a "Label: value" line that answers
+    what is asked (a plan action's "Accountable lead:" for who, "By when:" for when), or else the
+    best sibling sentence that holds the missing name, date or figure. The best chosen sentence's
+    passage is looked at first."""
     wanted = [
         flag for flag, on in (("who", info.wants_who), ("when", info.wants_when), ("number", info.wants_number)) if on
     ]
     extra: list[Candidate] = []
-    chunks = {c.chunk_id for c in chosen}
+    order = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
+    siblings = sorted(
+        (c for c in ranked if c.chunk_id in order and c not in chosen),
+        key=lambda c: (order.index(c.chunk_id), -c.score),
+    )
     for flag in wanted:
+        label = FIELD_LABELS.get(flag)
+        field_line = next(
+            (c for c in siblings if label and (m := _FIELD_LINE.match(c.text)) and label.search(m.group("label"))), None
+        )
+        if field_line is not None and field_line not in extra:
+            extra.append(field_line)
+            continue
         probe = QuestionInfo(text="", wants_who=flag == "who", wants_when=flag == "when", wants_number=flag == "number")
         if any(cue_score(probe, c.text, question) for c in chosen + extra):
             continue
-        sibling = next(
-            (c for c in ranked if c.chunk_id in chunks and c not in chosen and cue_score(probe, c.text, question)), None
-        )
+        sibling = next((c for c in siblings if cue_score(probe, c.text, question) and c not in extra), None)
         if sibling is not None:
             extra.append(sibling)
     return extra

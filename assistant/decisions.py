@@ -13,7 +13,7 @@ from assistant.retrieval import Passage, Retrieval
 from ingest.dates import human_date
 from ingest.store import Index
 
-_DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agreed|approved)\b", re.I)
+_DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agree[sd]?|approved?)\b", re.I)
 _COMMITTEE_RECOMMEND = re.compile(r"\b(committee|panel|cabinet|council|we|meeting|members)\b[^?]*\brecommend", re.I)
 DECISION_POOL = 8
 MIN_DECISION_SCORE = 0.3
@@ -25,6 +25,18 @@ _PROPOSAL_QUESTION = re.compile(
     r"recommendations? (?:to|for) the (?:committee|panel|cabinet|council|board))\b",
     re.I,
 )
+
+
+_BODY = re.compile(
+    r"\b(Cabinet|Council|Panel|Board|Committee|Commission|Sub-Committee|Committees in Common|"
+    r"Shareholder Panel|Assembly)\b"
+)
+
+
+def _names_another_body(question: str, committee: str) -> bool:
+    """The question is about what another body decided (Cabinet, full Council…), not this meeting."""
+    named = {m.group(1).lower() for m in _BODY.finditer(question)}
+    return bool(named) and not any(n in committee.lower() for n in named)
 
 
 def is_decision_question(question: str) -> bool:
@@ -55,6 +67,8 @@ def answer_decision(
     if not hits or hits[0][1] < MIN_DECISION_SCORE:
         return None
     best = hits[0][0]
+    if _names_another_body(question, best.metadata.get("committee") or ""):
+        return None
     section_id = best.metadata["section_id"]
     same_item = sorted(
         index.records("resolution", {"section_id": section_id}),

@@ -51,4 +51,7 @@ def gather(index: Index, retrieval: Retrieval, query_vector: np.ndarray) -> tupl
         best[c.chunk_id] = max(best.get(c.chunk_id, -1.0), c.dense)
     for row in index.get("chunks", ids=missing):
         passages[row.id] = Passage.from_row(row, best.get(row.id, 0.0))
-    return [c for c in candidates.values() if c.chunk_id in passages], passages
+    kept = [c for c in candidates.values() if c.chunk_id in passages]
+    if retrieval.named:  # the question names its sections: quote from them only
+        kept = [c for c in kept if c.chunk_id in retrieval.named] or kept
+    return kept, passages

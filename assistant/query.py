@@ -10,82 +10,12 @@ from dataclasses import dataclass, field
 from ingest.dates import find_dates
 
 QUESTION_WORDS = frozenset(
-    [
-        "what",
-        "whats",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "many",
-        "much",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "at",
-        "by",
-        "with",
-        "from",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "be",
-        "been",
-        "being",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "tell",
-        "me",
-        "us",
-        "please",
-        "about",
-        "there",
-        "their",
-        "they",
-        "our",
-        "we",
-        "you",
-        "your",
-        "i",
-        "any",
-        "some",
-        "s",
-        "stand",
-        "short",
-        "mean",
-        "means",
-        "meaning",
-    ]
+    """
+    what whats which who whom whose when where why how many much is are was were do does did has have
+    had the a an of to in on for and or at by with from this that these those it its be been being can
+    could would should will shall may might tell me us please about there their they our we you your i
+    any some s stand short mean means meaning
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*s?\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d\d/\d\d\b")
@@ -133,6 +63,8 @@ _MONTH_MEETING = re.compile(
     r"(?:\s+(?:meeting|minutes|committee))?|\b(?P<month2>" + "|".join(_MONTHS) + r")\s+(?:meeting|minutes)\b",
     re.I,
 )
+_MINUTES_OF = re.compile(r"\bminutes of (?:the|its|that|our)?\s*(?:meeting|\d)", re.I)
+_YES_NO = re.compile(r"^\s*(did|do|does|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I)
 ELLIPTICAL_MAX_WORDS = 9
 """A follow-up this short that leans on a pronoun or starts with "And" is read with the previous question."""
 
@@ -165,7 +97,7 @@ def analyse(question: str) -> QuestionInfo:
         text=question,
         wants_who=bool(_WHO_Q.search(question)),
         wants_when=bool(_WHEN_Q.search(question)),
-        wants_number=bool(_NUMBER_Q.search(question)),
+        wants_number=bool(_NUMBER_Q.search(question)) and not _YES_NO.match(question),
         wants_list=bool(_LIST_Q.search(question)),
         wants_name=bool(_NAME_Q.search(question)),
         defines=term.strip("()") if term else None,
@@ -193,42 +125,11 @@ def content_terms(text: str) -> list[str]:
 
 
 GENERIC_TERMS = frozenset(
-    [
-        "figure",
-        "figures",
-        "number",
-        "numbers",
-        "amount",
-        "total",
-        "beginning",
-        "start",
-        "end",
-        "time",
-        "date",
-        "year",
-        "years",
-        "month",
-        "months",
-        "rate",
-        "level",
-        "cost",
-        "costs",
-        "happen",
-        "happened",
-        "supposed",
-        "provide",
-        "provided",
-        "lead",
-        "leads",
-        "led",
-        "due",
-        "same",
-        "one",
-        "ones",
-        "thing",
-        "things",
-        "meant",
-    ]
+    """
+    figure figures number numbers amount total beginning start end time date year years month months
+    rate level cost costs happen happened supposed provide provided lead leads led due same one ones
+    thing things meant
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
 """Words that do not name a subject: a follow-up made only of these leans on the previous question."""
 
@@ -263,7 +164,8 @@ def meeting_reference(question: str, meeting_dates: list[str]) -> tuple[list[str
     if _LATEST.search(question):
         return [max(meeting_dates)], None
     full = [d.iso for d in find_dates(question)]
-    if full and re.search(r"\b(meeting|minutes|met|committee)\b", question, re.I):
+    # "the minutes of the 5 December meeting" are confirmed at a later meeting: not a meeting asked about.
+    if full and re.search(r"\b(meeting|minutes|met|committee)\b", question, re.I) and not _MINUTES_OF.search(question):
         held = [d for d in full if d in meeting_dates]
         if held:
             return held, None

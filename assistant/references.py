@@ -58,4 +58,4 @@ def add_referenced(index: Index, question: str, query_vector: np.ndarray, retrie
         )
     seen = {s.sentence_id for s in extra}
     sentences = sorted(extra + [s for s in retrieval.sentences if s.sentence_id not in seen], key=lambda s: -s.score)
-    return Retrieval(passages[: max(len(retrieval.passages), len(named))], sentences)
+    return Retrieval(passages[: max(len(retrieval.passages), len(named))], sentences, named=named_ids)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ingest.lexical import LiveLexicalIndex
 from ingest.store import Index, Row
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class SentenceHit:
 class Retrieval:
     passages: list[Passage]
     sentences: list[SentenceHit]
+    named: set[str] = field(default_factory=set)
+    """Chunks of the sections the question names ("item 39", "Area 4, action 1.8"): the answer comes from them."""
 
 
 def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -112,18 +115,50 @@ def _date_ok(meta: dict[str, Any], filters: dict[str, Any] | None) -> bool:
     return not (filters.get("date_to") and (not date or date > filters["date_to"]))
 
 
-def retrieve(index: Index, query_vector: np.ndarray, k: int, filters: dict[str, Any] | None = None) -> Retrieval:
-    """Top-``k`` passages and the sentences nearest the question, from one query vector."""
+def retrieve(
+    index: Index,
+    query_vector: np.ndarray,
+    k: int,
+    filters: dict[str, Any] | None = None,
+    lexical: LiveLexicalIndex | None = None,
+    query_text: str = "",
+    lexical_k: int = 30,
+    rrf_k: int = 60,
+) -> Retrieval:
+    """Top-``k`` passages and the sentences nearest the question, from one query vector.
+
+    With a lexical index, dense and BM25 results are fused by reciprocal rank fusion: a passage
+    scores the sum of 1 / (rrf_k + rank) over the lists it appears in.
+    """
     where = build_filter(filters)
     dated = bool(filters and (filters.get("date_from") or filters.get("date_to")))
-    fetch = k * 4 if dated else k
-    hits = [(row, s) for row, s in index.query("chunks", query_vector, fetch, where) if _date_ok(row.metadata, filters)]
-    passages = [Passage.from_row(row, score) for row, score in hits[:k]]
+    fetch = max(k, lexical_k) * (4 if dated else 1)
+    dense = [
+        (row, s) for row, s in index.query("chunks", query_vector, fetch, where) if _date_ok(row.metadata, filters)
+    ]
+    if lexical is not None and query_text:
+        allowed = None
+        if where is not None or dated:
+            allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
+        lexical_hits = lexical.search(query_text, lexical_k, allowed)
+        fused: dict[str, float] = {}
+        for rank, (row, _) in enumerate(dense[:lexical_k]):
+            fused[row.id] = fused.get(row.id, 0.0) + 1.0 / (rrf_k + rank + 1)
+        for rank, (chunk_id, _) in enumerate(lexical_hits):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank + 1)
+        top = sorted(fused, key=lambda i: -fused[i])[:k]
+        rows = {row.id: row for row, _ in dense}
+        missing = [i for i in top if i not in rows]
+        # The lexical index may name a chunk deleted since it was built: skip what Chroma no longer has.
+        rows.update({row.id: row for row in index.get("chunks", ids=missing)})
+        passages = [Passage.from_row(rows[i], fused[i]) for i in top if i in rows]
+    else:
+        passages = [Passage.from_row(row, score) for row, score in dense[:k]]
     sentence_where = None
     if where is not None:
         keep = ("doc_id", "doc_type", "meeting_dates")
         sentence_where = build_filter({k2: v for k2, v in (filters or {}).items() if k2 in keep and v})
-    sent_hits = index.query("sentences", query_vector, fetch * SENTENCE_POOL, sentence_where)
+    sent_hits = index.query("sentences", query_vector, k * SENTENCE_POOL * (4 if dated else 1), sentence_where)
     sentences = [
         SentenceHit(
             row.id,

@@ -18,12 +18,14 @@ from assistant.answer import Answer, abstain, compose_answer
 from assistant.decisions import answer_decision, is_decision_question, is_proposal_question
 from assistant.definitions import Glossary, answer_definition
 from assistant.evidence import gather
+from assistant.lists import answer_list
 from assistant.llm import LLMWriter
 from assistant.query import analyse, meeting_reference, rewrite_follow_up
 from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
 from ingest.dates import find_dates
 from ingest.embeddings import Embedder, MiniLMEmbedder
+from ingest.lexical import LiveLexicalIndex
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
 from ingest.store import Index
@@ -66,6 +68,7 @@ class Assistant:
         self._glossary: Glossary | None = None
         self._meetings: list[str] | None = None
         self._common: set[str] | None = None
+        self._lexical: LiveLexicalIndex | None = None
         self.writer = LLMWriter.from_settings(settings)
         """Writes answers from the evidence when an LLM endpoint is configured; None otherwise."""
         self._lock = threading.Lock()
@@ -85,6 +88,15 @@ class Assistant:
             self._glossary = None
             self._meetings = None
             self._common = None
+            self._lexical = None
+
+    @property
+    def lexical(self) -> LiveLexicalIndex:
+        """The BM25 index derived from Chroma; reloaded when an ingest changes the index."""
+        with self._lock:
+            if self._lexical is None:
+                self._lexical = LiveLexicalIndex(self.index)
+            return self._lexical
 
     @property
     def glossary(self) -> Glossary:
@@ -137,21 +149,36 @@ class Assistant:
             filters["meeting_dates"] = dates
         query_text = self.glossary.expand(understood)
         vector = self.embedder.embed([query_text])[0]
-        retrieval = retrieve(self.index, vector, self.settings.retrieve_k, filters or None)
+        retrieval = retrieve(
+            self.index,
+            vector,
+            self.settings.retrieve_k,
+            filters or None,
+            lexical=self.lexical,
+            query_text=query_text,
+            lexical_k=self.settings.lexical_k,
+            rrf_k=self.settings.rrf_k,
+        )
         retrieval = add_referenced(self.index, understood, vector, retrieval)
-        if problem and not _mentions_dates(retrieval, full_info.dates):
+        decision_kind = (
+            "proposal" if is_proposal_question(understood) else "decision" if is_decision_question(understood) else None
+        )
+        # A meeting the papers hold no record of: its decisions cannot be in them, whatever else mentions it.
+        if problem and (decision_kind or not _mentions_dates(retrieval, full_info.dates)):
             return self._finish(abstain(question, retrieval, problem), started, session, understood)
         if info.defines:
             answer = answer_definition(self.index, self.glossary, info.defines, question, retrieval)
             return self._finish(answer, started, session, understood)
-        kind = (
-            "proposal" if is_proposal_question(understood) else "decision" if is_decision_question(understood) else None
-        )
-        if kind:
-            decided = answer_decision(self.index, understood, vector, retrieval, filters or None, kind=kind)
+        if decision_kind:
+            decided = answer_decision(self.index, understood, vector, retrieval, filters or None, kind=decision_kind)
             if decided is not None:
                 decided.question = question
                 return self._finish(decided, started, session, understood)
+        if info.wants_list:
+            listed = answer_list(self.index, understood, retrieval)
+            if listed is not None:
+                listed.question = question
+                return self._finish(listed, started, session, understood)
         candidates, passages = gather(self.index, retrieval, vector)
         answer = compose_answer(
             understood,

@@ -19,6 +19,8 @@ EMBED_TEMPLATE_ID = "ctx-v1"
 """Names the embedding templates below; part of every content hash, so changing them re-embeds."""
 CHUNK_TEMPLATE = "{doc_title} — {section_title}\n{text}"
 SENTENCE_TEMPLATE = "{section_title}: {text}"
+RENDERED_KINDS = ("action",)
+"""Sections whose text is rendered from table cells, one field a line."""
 MIN_SENTENCE_WORDS = 3
 """Shorter "sentences" (a bare heading, "December 2023") are not stored as answer candidates."""
 
@@ -54,7 +56,9 @@ def chunk_document(
             continue
         # Rendered table rows are one logical line each: measure them against their own width.
         section_width = max(width, typical_width([ln.text for ln in section.lines]))
-        text, offsets = join_lines([ln.text for ln in section.lines], section_width)
+        text, offsets = join_lines(
+            [ln.text for ln in section.lines], section_width, hard_breaks=section.kind in RENDERED_KINDS
+        )
 
         def page_at(pos: int, _offsets: list[int] = offsets, _section: Section = section) -> int:
             idx = max(i for i, off in enumerate(_offsets) if off <= pos)

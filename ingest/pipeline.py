@@ -25,6 +25,7 @@ from ingest.documents import file_slug, segment_pack
 from ingest.embeddings import Embedder
 from ingest.errors import IngestBusyError, IngestError
 from ingest.glossary import inline_definitions, parse_glossary
+from ingest.lexical import LexicalIndex
 from ingest.models import Chunk, Document, GlossaryEntry, Resolution, Section
 from ingest.pages import extract_pages, file_sha256
 from ingest.resolutions import extract_resolutions
@@ -34,7 +35,7 @@ from ingest.store import Index, Row
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
@@ -179,6 +180,8 @@ class Ingestor:
                 if progress:
                     progress(n / max(len(paths), 1), f"Reading {path.name}")
                 self._ingest_one(Path(path), known, report, force)
+            if report.ingested:
+                self.refresh_derived()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -199,12 +202,22 @@ class Ingestor:
                     self.index.remove_file(name)
                     report.removed.append(name)
                     log.info("%s: removed from the index (no longer in %s)", name, folder)
+            if report.removed:
+                self.refresh_derived()
         report.seconds += time.perf_counter() - started
         return report
 
     def remove(self, source_file: str) -> bool:
         with writer_lock(self.settings):
-            return self.index.remove_file(source_file) > 0
+            removed = self.index.remove_file(source_file) > 0
+            if removed:
+                self.refresh_derived()
+            return removed
+
+    def refresh_derived(self) -> None:
+        """Rebuild what is derived from Chroma (the lexical index) now, so the first question after
+        an ingest does not pay for it; readers elsewhere notice the new generation themselves."""
+        LexicalIndex.load_or_build(self.index, self.settings)
 
     def _ingest_one(self, path: Path, known: dict[str, dict[str, Any]], report: IngestReport, force: bool) -> None:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,12 @@ COLLECTIONS = ("chunks", "sentences", "records")
 WRITE_BATCH = 500
 """Rows per Chroma write; below Chroma's own batch limit."""
 GET_BATCH = 2000
+META_ID = "meta:generation"
+"""Id of the record in ``records`` whose ``generation`` changes on every content write, so
+derived indexes (the lexical one) can tell cheaply whether they are stale."""
+META_TYPE = "meta"
+META_SOURCE = "__meta__"
+"""``source_file`` of the meta record: no real file has it, so per-file deletes never touch it."""
 
 
 @dataclass
@@ -89,7 +96,19 @@ class Index:
 
     # ---- reading -------------------------------------------------------------------------
     def count(self, name: str) -> int:
-        return self._collections[name].count()
+        """Rows in a collection; the meta record is bookkeeping, not content, so it is not counted."""
+        n = self._collections[name].count()
+        if name == "records" and n and self._collections[name].get(ids=[META_ID], include=[])["ids"]:
+            n -= 1
+        return n
+
+    def generation(self) -> str | None:
+        """Changes whenever content is written or removed; None for an index never written since
+        generations were introduced."""
+        got = self._collections["records"].get(ids=[META_ID], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return str((got["metadatas"] or [{}])[0].get("generation") or "") or None
 
     def get(
         self,
@@ -124,6 +143,9 @@ class Index:
         n = col.count()
         if n == 0:
             return []
+        if name == "records":  # the meta record has a fixed vector and must never come back as a hit
+            no_meta: dict[str, Any] = {"record_type": {"$ne": META_TYPE}}
+            where = {"$and": [where, no_meta]} if where else no_meta
         got = col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
             n_results=min(k, n),
@@ -197,24 +219,53 @@ class Index:
             keep = {r.id for r in new} | ({file_row.id} if name == "records" else set())
             stale = [i for i in self.ids_of_file(name, source_file) if i not in keep]
             self.delete(name, stale)
-        self.upsert("records", [file_row])
+        # The generation goes in the same write as the file record, so neither lands without the other.
+        self.upsert("records", [file_row, self._meta_row(int(np.asarray(file_row.vector).size))])
 
     def remove_file(self, source_file: str) -> int:
         """Remove everything a file contributed; returns the number of rows removed."""
-        removed = 0
-        for name in ("chunks", "sentences", "records"):
-            ids = self.ids_of_file(name, source_file)
-            file_id = f"file:{source_file}"
+        found = {name: self.ids_of_file(name, source_file) for name in ("chunks", "sentences", "records")}
+        dim = self._vector_dim()
+        if dim is None or not any(found.values()):
+            return 0  # nothing to remove, so the generation stays as it is
+        # Bumped before as well as after: a crash mid-delete still leaves derived indexes marked stale.
+        self.bump_generation(dim)
+        file_id = f"file:{source_file}"
+        for name, ids in found.items():
             ordered = [i for i in ids if i != file_id] + ([file_id] if file_id in ids else [])
             self.delete(name, ordered)  # the file record goes last
-            removed += len(ids)
-        return removed
+        self.bump_generation(dim)
+        return sum(len(ids) for ids in found.values())
+
+    def bump_generation(self, dim: int) -> str:
+        """Write a new generation stamp (vectors of ``dim`` dimensions, as the collection holds)."""
+        row = self._meta_row(dim)
+        self.upsert("records", [row])
+        return str(row.metadata["generation"])
+
+    def _meta_row(self, dim: int) -> Row:
+        # Looked up by id, never searched: any fixed unit vector will do.
+        vector = np.full(dim, 1 / np.sqrt(dim), dtype=np.float32)
+        meta = {"record_type": META_TYPE, "generation": uuid.uuid4().hex, "source_file": META_SOURCE}
+        return Row(META_ID, "generation", meta, vector)
+
+    def _vector_dim(self) -> int | None:
+        """Dimension of the stored vectors (one embedder writes all collections), from any one
+        row; None when every collection is empty."""
+        for name in ("records", "chunks", "sentences"):
+            embeddings = self._collections[name].get(limit=1, include=["embeddings"]).get("embeddings")
+            if embeddings is not None and len(embeddings) > 0:
+                return len(embeddings[0])
+        return None
 
     def digest(self) -> str:
-        """sha256 over every id, text and metadata in the index: equal digests, equal content."""
+        """sha256 over every id, text and metadata in the index (not the generation stamp):
+        equal digests, equal content."""
         h = hashlib.sha256()
         for name in COLLECTIONS:
             for row in sorted(self.get(name), key=lambda r: r.id):
+                if row.id == META_ID:
+                    continue  # the generation changes on every write, even one that leaves content as it was
                 h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(row.metadata, sort_keys=True)}\n".encode())
         return h.hexdigest()
 

@@ -93,11 +93,12 @@ def typical_width(lines: list[str]) -> int:
     return lengths[min(len(lengths) - 1, int(len(lengths) * WIDTH_PERCENTILE))]
 
 
-def join_lines(lines: list[str], width: int | None = None) -> tuple[str, list[int]]:
+def join_lines(lines: list[str], width: int | None = None, hard_breaks: bool = False) -> tuple[str, list[int]]:
     """Join wrapped PDF lines into text, with "\\n" where a paragraph (or list entry) ends.
 
     Returns the text and the offset at which each line starts in it, so a span of the
-    text can be traced back to its lines (and so to its pages).
+    text can be traced back to its lines (and so to its pages). With ``hard_breaks`` every line
+    is a paragraph of its own (rendered table rows: one field a line).
     """
     width = width or typical_width(lines)
     parts: list[str] = []
@@ -111,7 +112,7 @@ def join_lines(lines: list[str], width: int | None = None) -> tuple[str, list[in
         if i + 1 < len(lines):
             nxt = lines[i + 1].strip()
             ends = line.endswith((".", ":", ";", "!", "?")) or len(line) < PARAGRAPH_SHORT_RATIO * width
-            sep = "\n" if ends and _STARTS_NEW.match(nxt) else " "
+            sep = "\n" if hard_breaks or (ends and _STARTS_NEW.match(nxt)) else " "
             parts.append(sep)
             pos += 1
     return "".join(parts), offsets

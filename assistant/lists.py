@@ -1,0 +1,110 @@
+"""List questions ("What recommendations did the peer team make?") are answered with the list
+itself: the run of short items in a passage whose heading or lead-in matches the question,
+quoted item by item with citations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answer import Answer, _terms, lexical_share
+from assistant.retrieval import Passage, Retrieval
+from ingest.store import Index
+
+POOL_PASSAGES = 10
+"""Retrieved passages whose sections are searched for a list."""
+MIN_ITEMS = 3
+MAX_ITEMS = 12
+ITEM_MAX_WORDS = 30
+BULLET_SHARE_NUM, BULLET_SHARE_DEN = 4, 5
+"""Without a lead-in ending in a colon, at least 4/5 of the items must read as bullets (no full stop)."""
+MIN_MATCH = 0.3
+RANK_WEIGHT = 0.2
+LEAD_IN_BONUS = 0.2
+"""A list announced by a lead-in ending in a colon ("These are:") is more surely the list asked for."""
+"""Share of the question's (weighted) words the list's heading, lead-in and first items must hold."""
+
+
+@dataclass
+class _Run:
+    intro: str
+    """The paragraph that leads into the list ("These are:"), quoted when it ends with a colon."""
+    context: str
+    """Heading and lead-in, matched against the question."""
+    items: list[tuple[str, Passage]]
+    score: float
+
+
+def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | None:
+    terms = sorted(_terms(question))
+    if not terms:
+        return None
+    runs: list[tuple[_Run, int]] = []
+    seen_sections: set[str] = set()
+    for rank, passage in enumerate(retrieval.passages[:POOL_PASSAGES]):
+        if passage.section_id in seen_sections:
+            continue
+        seen_sections.add(passage.section_id)
+        for run in _runs(index, passage):
+            runs.append((run, rank))
+    if not runs:
+        return None
+    texts = [r.context + " " + " ".join(t for t, _ in r.items[:3]) for r, _ in runs]
+    # Equal weights: with a handful of runs, frequencies among them say nothing about rarity.
+    weights = dict.fromkeys(terms, 1.0)
+    best = None
+    for (run, rank), text in zip(runs, texts, strict=True):
+        match = lexical_share(terms, weights, text)
+        run.score = match + RANK_WEIGHT / (1 + rank) + (LEAD_IN_BONUS if run.intro.endswith(":") else 0.0)
+        if match >= MIN_MATCH and (best is None or run.score > best.score):
+            best = run
+    if best is None:
+        return None
+    citations: list[Passage] = []
+    lines: list[str] = []
+    quotes: list[tuple[str, int]] = []
+    for text, passage in best.items[:MAX_ITEMS]:
+        if passage.chunk_id not in {c.chunk_id for c in citations}:
+            citations.append(passage)
+        n = next(i for i, c in enumerate(citations, start=1) if c.chunk_id == passage.chunk_id)
+        lines.append(f"• “{text}” [{n}]")
+        quotes.append((text, n))
+    intro = f"“{best.intro}” [1]\n" if best.intro and best.intro.rstrip().endswith(":") else ""
+    return Answer(question, intro + "\n".join(lines), False, citations, retrieval.passages, quotes=quotes)
+
+
+def _runs(index: Index, passage: Passage) -> list[_Run]:
+    """Runs of at least MIN_ITEMS short paragraphs in the passage's section, with their lead-in."""
+    rows = sorted(
+        index.get("chunks", where={"section_id": passage.section_id}), key=lambda r: int(r.metadata.get("ordinal", 0))
+    )
+    paragraphs: list[tuple[str, Passage]] = []
+    seen: set[str] = set()
+    for row in rows:
+        p = Passage.from_row(row, passage.score)
+        for para in row.text.split("\n"):
+            para = " ".join(para.split())
+            if para and para not in seen:  # chunks overlap: a paragraph may appear twice
+                seen.add(para)
+                paragraphs.append((para, p))
+    runs: list[_Run] = []
+    i = 1  # the section's first paragraph is its heading, not an item
+    while i < len(paragraphs):
+        j = i
+        while j < len(paragraphs) and _is_item(paragraphs[j][0]):
+            j += 1
+        items = paragraphs[i:j]
+        intro = paragraphs[i - 1][0] if i > 0 else ""
+        bullet_like = (
+            sum(not t.rstrip().endswith(".") for t, _ in items) * BULLET_SHARE_DEN >= len(items) * BULLET_SHARE_NUM
+        )
+        if len(items) >= MIN_ITEMS and (intro.endswith(":") or bullet_like):
+            runs.append(_Run(intro, f"{passage.locator} {intro}", items, 0.0))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _is_item(paragraph: str) -> bool:
+    words = paragraph.split()
+    return 1 <= len(words) <= ITEM_MAX_WORDS and not paragraph.endswith(":")
