@@ -2,8 +2,8 @@
 plan areas and actions, glossary entries, chunks and sentences.
 
 Expected values were read off the PDF's text (page by page) and quotes are checked
-against the pack's source text (``/work/shared/corpus/…source.txt`` or a ``shared/``
-folder beside the checkout), which holds the same words with HTML and "Page N" markers.
+against the pack's source text (``fixtures/pack/…source.txt``, a copy of the text the PDF
+was made from), which holds the same words with HTML and "Page N" markers.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from ingest.pipeline import ParsedFile, parse_pdf
 from ingest.settings import Settings
 
 SOURCE_NAME = CORPUS_PDF.with_suffix(".source.txt").name
-SOURCE_CANDIDATES = [
-    Path(__file__).resolve().parents[2] / "shared" / "corpus" / SOURCE_NAME,
-    Path("/work/shared/corpus") / SOURCE_NAME,
-]
+SOURCE = Path(__file__).parent / "fixtures" / "pack" / SOURCE_NAME
 ORGANISATION = "London Borough of Barking and Dagenham"
 COMMITTEE = "Overview and Scrutiny Committee"
 
@@ -77,11 +74,8 @@ def norm(text: str) -> str:
 @cache
 def source_lines() -> tuple[str, ...]:
     """The source text's lines, HTML tags and "Page N" markers removed, white space normalised."""
-    path = next((p for p in SOURCE_CANDIDATES if p.is_file()), None)
-    if path is None:
-        pytest.skip(f"source text {SOURCE_NAME} not found")
     out = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in SOURCE.read_text(encoding="utf-8").splitlines():
         line = re.sub(r"<[^>]+>", " ", raw)
         line = re.sub(r"^\s*Page \d+\b", " ", line)
         line = norm(line)
