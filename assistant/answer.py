@@ -27,6 +27,8 @@ W_DENSE = 1.0
 W_LEXICAL = 0.6
 W_CUE = 0.15
 W_RANK = 0.1
+W_PART_CONTEXT = 0.3
+"""For one part of a two-part question, the rest of the question still counts, less."""
 """Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
 holding the kind of thing asked for, and its passage's rank."""
 SECOND_SENTENCE_RATIO = 0.92
@@ -217,6 +219,7 @@ def compose_answer(
             key=lambda c: (
                 W_DENSE * c.dense
                 + W_LEXICAL * lexical_share(part_terms, weights, c.text)
+                + (W_PART_CONTEXT * lexical_share(all_terms, weights, c.text) if len(parts) > 1 else 0.0)
                 + W_CUE * cue_score(part_info, c.text, part)
                 + W_RANK / (1 + c.rank)
             ),
@@ -242,11 +245,11 @@ def compose_answer(
             return abstain(question, retrieval, f"nothing in them mentions {term} with this")
     if info.wants_number and not any(_new_number(c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage gives that figure")
+    if _MONEY_Q.search(question) and not any(_MONEY.search(c.text) for c in chosen):
+        return abstain(question, retrieval, "no passage gives that sum")
     if info.wants_who and not info.wants_number and not any(cue_score(_who_only(), c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage names who")
-    if info.wants_name and not any(
-        names_a_person(c.text, question, common_words or set()) or _is_field(c.text, "who") for c in chosen
-    ):
+    if info.wants_name and not any(_names_who_was_asked(c.text, question, common_words or set()) for c in chosen):
         return abstain(question, retrieval, "no passage gives that name")
 
     chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
@@ -266,10 +269,31 @@ def compose_answer(
 
 _FIELD_LINE = re.compile(r"^(?P<label>[A-Z][A-Za-z /&()'’-]{2,40}):\s+\S")
 FIELD_LABELS = {
-    "who": re.compile(r"lead|accountable|responsible|author|officer|chair|contact|owner|presenter", re.I),
+    "who": re.compile(r"lead|accountable|responsible|author|officer|chair|contact|owner|presenter|\bby$", re.I),
     "when": re.compile(r"by when|due|date|deadline|timescale|target", re.I),
 }
 """Labels of "Label: value" lines (plan rows, cover sheets) that answer who or when."""
+
+
+NAME_SUBJECT_SHARE = 0.5
+"""A name answers "who is the X" only in a sentence holding at least this share of X's words."""
+_MONEY_Q = re.compile(
+    r"\bhow much\b[^?]*\b(cost|costs|grant|spend|spent|budget|funding|fund|money|pay|paid|worth|price|income|"
+    r"receive|saving|savings|deficit|debt|borrow\w*)\b|\bhow much (money|funding)\b",
+    re.I,
+)
+_MONEY = re.compile(r"£\s?\d|\d\s?(m|bn|k|million|billion)\b|\bpounds\b", re.I)
+
+
+def _names_who_was_asked(text: str, question: str, common_words: set[str]) -> bool:
+    """The sentence names a person (or is a "Lead: …" line whose label the question uses) and
+    holds most of the words that say who is meant ("Cabinet Member for Finance")."""
+    subject = _terms(question) - {"name", "who"}
+    share = len(subject & _terms(text)) / max(1, len(subject))
+    m = _FIELD_LINE.match(text)
+    if m and FIELD_LABELS["who"].search(m.group("label")):
+        return bool(_terms(m.group("label")) & subject)
+    return names_a_person(text, question, common_words) and share >= NAME_SUBJECT_SHARE
 
 
 def _is_field(text: str, flag: str) -> bool:

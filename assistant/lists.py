@@ -4,6 +4,7 @@ quoted item by item with citations."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.answer import Answer, _terms, lexical_share
@@ -17,6 +18,9 @@ MAX_ITEMS = 12
 ITEM_MAX_WORDS = 30
 BULLET_SHARE_NUM, BULLET_SHARE_DEN = 4, 5
 """Without a lead-in ending in a colon, at least 4/5 of the items must read as bullets (no full stop)."""
+MIN_NOUN_CHARS = 3
+NOT_LIST_NOUNS = frozenset({"does", "was", "is", "has", "its", "this", "us", "plus", "status", "always", "services"})
+"""Words ending in s that are not the plural noun a list question asks for."""
 MIN_MATCH = 0.3
 RANK_WEIGHT = 0.2
 LEAD_IN_BONUS = 0.2
@@ -34,10 +38,23 @@ class _Run:
     score: float
 
 
+def list_noun(question: str) -> str | None:
+    """The plural noun the question asks to list ("recommendations", "themes", "subgroups")."""
+    for word in re.findall(r"[A-Za-z'’-]+", question)[1:]:
+        w = word.lower()
+        if word[0].isupper() or "'" in w or "’" in w:
+            continue  # names and possessives ("Ofsted's") are not what is listed
+        if len(w) > MIN_NOUN_CHARS and w.endswith("s") and not w.endswith("ss") and w not in NOT_LIST_NOUNS:
+            return w
+    return None
+
+
 def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | None:
     terms = sorted(_terms(question))
-    if not terms:
+    noun = list_noun(question)
+    if not terms or noun is None:
         return None
+    stem = noun[:-1]
     runs: list[tuple[_Run, int]] = []
     seen_sections: set[str] = set()
     for rank, passage in enumerate(retrieval.passages[:POOL_PASSAGES]):
@@ -53,6 +70,8 @@ def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | N
     weights = dict.fromkeys(terms, 1.0)
     best = None
     for (run, rank), text in zip(runs, texts, strict=True):
+        if stem not in text.lower():
+            continue  # a list of something else (the peer team's members, not its recommendations)
         match = lexical_share(terms, weights, text)
         run.score = match + RANK_WEIGHT / (1 + rank) + (LEAD_IN_BONUS if run.intro.endswith(":") else 0.0)
         if match >= MIN_MATCH and (best is None or run.score > best.score):

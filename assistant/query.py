@@ -65,7 +65,10 @@ _MONTH_MEETING = re.compile(
 )
 _MINUTES_OF = re.compile(r"\bminutes of (?:the|its|that|our)?\s*(?:meeting|\d)", re.I)
 _YES_NO = re.compile(r"^\s*(did|do|does|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I)
-ELLIPTICAL_MAX_WORDS = 9
+ELLIPTICAL_MAX_WORDS = 10
+_CONTINUES = re.compile(r"^\s*(and|what about|how about|also)\b", re.I)
+CONTINUATION_MAX_WORDS = 16
+"""A question that opens with "And …" continues the conversation up to this length."""
 """A follow-up this short that leans on a pronoun or starts with "And" is read with the previous question."""
 
 
@@ -136,6 +139,8 @@ GENERIC_TERMS = frozenset(
 
 def is_elliptical(question: str) -> bool:
     words = question.split()
+    if _CONTINUES.match(question) and len(words) <= CONTINUATION_MAX_WORDS:
+        return True
     if len(words) > ELLIPTICAL_MAX_WORDS:
         return False
     if _FOLLOW_UP.search(question):
