@@ -279,7 +279,7 @@ NAME_SUBJECT_SHARE = 0.5
 """A name answers "who is the X" only in a sentence holding at least this share of X's words."""
 _MONEY_Q = re.compile(
     r"\bhow much\b[^?]*\b(cost|costs|grant|spend|spent|budget|funding|fund|money|pay|paid|worth|price|income|"
-    r"receive|saving|savings|deficit|debt|borrow\w*)\b|\bhow much (money|funding)\b",
+    r"receive|raise|raised|saving|savings|deficit|debt|borrow\w*)\b|\bhow much (money|funding)\b",
     re.I,
 )
 _MONEY = re.compile(r"£\s?\d|\d\s?(m|bn|k|million|billion)\b|\bpounds\b", re.I)

@@ -51,9 +51,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     assistant = Assistant(settings)
     assistant.ensure_index()
-    filters = {
-        k: v for k, v in {"doc_type": args.doc_type, "date_from": args.date_from, "date_to": args.date_to}.items() if v
+    wanted = {
+        "doc_id": args.doc,
+        "doc_type": args.doc_type,
+        "organisation": args.organisation,
+        "date_from": args.date_from,
+        "date_to": args.date_to,
     }
+    filters = {k: v for k, v in wanted.items() if v}
     answer = assistant.ask(args.question, filters=filters or None)
     if args.json:
         print(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
@@ -90,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the index")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (the evaluation contract's shape)")
+    p.add_argument("--doc", help="only this document (its id, as ask --json shows it)")
     p.add_argument("--doc-type", help="only documents of this type (minutes, report, plan, …)")
+    p.add_argument("--organisation", help="only papers of this council or body")
     p.add_argument("--date-from", help="only meetings on or after this ISO date")
     p.add_argument("--date-to", help="only meetings on or before this ISO date")
     p = sub.add_parser("eval", help="run a question set and score it (same as python -m evals.run)")

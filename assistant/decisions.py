@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.answer import Answer
 from assistant.retrieval import Passage, Retrieval
-from ingest.dates import human_date
+from ingest.dates import find_dates, human_date
 from ingest.store import Index
 
 _DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agree[sd]?|approved?)\b", re.I)
@@ -96,7 +96,38 @@ def answer_decision(
         intro = f"The report asks the {body} ({human_date(meta.get('meeting_date'))}):"
     else:
         intro = f"{body}, {human_date(meta.get('meeting_date'))}" + (f", minute {item}" if item else "") + ", recorded:"
+        confirmation = _later_confirmation(index, meta.get("meeting_date"), meta.get("committee"))
+        if confirmation is not None:
+            row, chunk = confirmation
+            if chunk.id not in {c.chunk_id for c in citations}:
+                citations.append(Passage.from_row(chunk, hits[0][1]))
+            n = next(i for i, c in enumerate(citations, start=1) if c.chunk_id == chunk.id)
+            later_date, later_item = human_date(row.metadata.get("meeting_date")), row.metadata.get("minute_item")
+            parts.append(f"Later, at its meeting of {later_date} (minute {later_item}): “{row.text}” [{n}]")
+            quotes.append((row.text, n))
     return Answer(question, f"{intro} " + " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
+
+
+_CONFIRMED = re.compile(r"confirmed as (?:a )?correct|correct record|agreed as (?:a )?correct", re.I)
+
+
+def _later_confirmation(index: Index, meeting_date: str | None, committee: str | None):
+    """The later minute that confirmed this meeting's minutes, when it did so with changes
+    ("confirmed as correct subject to changes"), with the chunk that holds it."""
+    if not meeting_date:
+        return None
+    for row in index.records("resolution", {"kind": "decision"}):
+        meta = row.metadata
+        if (meta.get("meeting_date") or "") <= meeting_date or (committee and meta.get("committee") != committee):
+            continue
+        if not _CONFIRMED.search(row.text) or not re.search(r"subject to|amend|changes?", row.text, re.I):
+            continue
+        if meeting_date not in {d.iso for d in find_dates(row.text)}:
+            continue
+        chunks = index.get("chunks", where={"section_id": meta["section_id"]})
+        if chunks:
+            return row, _chunk_holding(chunks, row.text)
+    return None
 
 
 def _chunk_holding(chunks: list, text: str):

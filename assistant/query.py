@@ -18,7 +18,7 @@ QUESTION_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*s?\b")
-_YEAR = re.compile(r"\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d\d/\d\d\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d\d)?\b|\b\d\d/\d\d\b")
 _NUMBER_Q = re.compile(
     r"\b(how (many|much|long|often|quickly)|what (share|percentage|proportion|figure|number|amount|total|cost|rate|"
     r"level|balance)|how big|what(?:'s|’s| is| was| were| are) the (?:\w+ )?(average|total|number|rate|cost|amount|"
@@ -105,7 +105,7 @@ def analyse(question: str) -> QuestionInfo:
         wants_name=bool(_NAME_Q.search(question)),
         defines=term.strip("()") if term else None,
         acronyms=[a for a in _ACRONYM.findall(question) if not a.istitle()],
-        years=_YEAR.findall(question),
+        years=[y.replace("-", "/") for y in _YEAR.findall(question)],
         dates=[d.iso for d in find_dates(question)],
         parts=split_parts(question),
     )

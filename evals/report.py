@@ -103,15 +103,17 @@ def write_report(
             f"| {t} | {counts.get(t, 0)} | {_fmt(m['accuracy'])} | {_fmt(b.get('accuracy'))} | "
             f"{_fmt(m['hit@5'])} | {_fmt(m['citation_accuracy'])} |"
         )
-    lines += [
-        "",
-        f"![Accuracy by question type]({ACCURACY_CHART})",
-        "",
-        f"![Latency distribution]({LATENCY_CHART})",
-        "",
-        "## Wrong answers",
-        "",
-    ]
+    lines += ["", f"![Accuracy by question type]({ACCURACY_CHART})", "", f"![Latency distribution]({LATENCY_CHART})"]
+    if (out / "tradeoff.md").exists():  # written by python -m evals.sweep
+        lines += [
+            "",
+            "## Abstention trade-off",
+            "",
+            (out / "tradeoff.md").read_text().strip(),
+            "",
+            "![Abstention trade-off](tradeoff.png)",
+        ]
+    lines += ["", "## Wrong answers", ""]
     wrong = 0
     for q, r in zip(questions, results, strict=True):
         if metrics.is_correct(q, r) is not False:

@@ -60,7 +60,7 @@ class Settings:
     min_answer_score: float = _doc(
         "Cosine similarity below which the best sentence is not trusted to answer: the assistant says the"
         " papers do not answer it.",
-        0.42,
+        0.38,
     )
     sentence_keep_ratio: float = _doc(
         "A further sentence is quoted only if its score is at least this share of the best sentence's.", 0.85
