@@ -43,7 +43,7 @@ def list_noun(question: str) -> str | None:
     for word in re.findall(r"[A-Za-z'’-]+", question)[1:]:
         w = word.lower()
         if word[0].isupper() or "'" in w or "’" in w:
-            continue  # names and possessives ("Ofsted's") are not what is listed
+            continue  # names and possessives ("the council's") are not what is listed
         if len(w) > MIN_NOUN_CHARS and w.endswith("s") and not w.endswith("ss") and w not in NOT_LIST_NOUNS:
             return w
     return None

@@ -158,7 +158,9 @@ def rewrite_follow_up(question: str, previous: str | None) -> str:
     return f"{previous.rstrip(' ?')}? {question}"
 
 
-def meeting_reference(question: str, meeting_dates: list[str]) -> tuple[list[str] | None, str | None]:
+def meeting_reference(
+    question: str, meeting_dates: list[str], minutes_dates: list[str] | None = None
+) -> tuple[list[str] | None, str | None]:
     """The meeting dates a question means, from the meetings in the index.
 
     Returns (dates, problem): dates to restrict to (None: no restriction), or a problem when the
@@ -167,7 +169,8 @@ def meeting_reference(question: str, meeting_dates: list[str]) -> tuple[list[str
     if not meeting_dates:
         return None, None
     if _LATEST.search(question):
-        return [max(meeting_dates)], None
+        # "Last time" is the latest meeting that was held and minuted, not the next one on an agenda.
+        return [max(minutes_dates or meeting_dates)], None
     full = [d.iso for d in find_dates(question)]
     # "the minutes of the 5 December meeting" are confirmed at a later meeting: not a meeting asked about.
     if full and re.search(r"\b(meeting|minutes|met|committee)\b", question, re.I) and not _MINUTES_OF.search(question):

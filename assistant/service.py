@@ -66,7 +66,7 @@ class Assistant:
             settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size
         )
         self._glossary: Glossary | None = None
-        self._meetings: list[str] | None = None
+        self._meetings: dict[str, set[str]] | None = None
         self._common: set[str] | None = None
         self._lexical: LiveLexicalIndex | None = None
         self.writer = LLMWriter.from_settings(settings)
@@ -105,18 +105,17 @@ class Assistant:
                 self._glossary = Glossary(self.index)
             return self._glossary
 
-    def meeting_dates(self) -> list[str]:
-        """Dates of the meetings the papers record or were written for."""
+    def meeting_dates(self, minuted: bool = False) -> list[str]:
+        """Dates of the meetings the papers record or were written for (``minuted``: only
+        meetings whose minutes are in the index)."""
         with self._lock:
             if self._meetings is None:
-                self._meetings = sorted(
-                    {
-                        r.metadata["meeting_date"]
-                        for r in self.index.records("document")
-                        if r.metadata.get("meeting_date")
-                    }
-                )
-            return self._meetings
+                meetings: dict[str, set[str]] = {}
+                for r in self.index.records("document"):
+                    if r.metadata.get("meeting_date"):
+                        meetings.setdefault(r.metadata["meeting_date"], set()).add(r.metadata.get("doc_type", ""))
+                self._meetings = meetings
+            return sorted(d for d, types in self._meetings.items() if not minuted or "minutes" in types)
 
     def common_words(self) -> set[str]:
         """Words the papers write in lower case somewhere: a capitalised pair made of none of them
@@ -144,7 +143,7 @@ class Assistant:
         full_info = analyse(understood)
         filters = dict(filters or {})
 
-        dates, problem = meeting_reference(understood, self.meeting_dates())
+        dates, problem = meeting_reference(understood, self.meeting_dates(), self.meeting_dates(minuted=True))
         if dates and not filters.get("meeting_dates"):
             filters["meeting_dates"] = dates
         query_text = self.glossary.expand(understood)

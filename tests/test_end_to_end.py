@@ -162,3 +162,60 @@ def test_gradio_ask_endpoint(app_url: str, assistant: Assistant) -> None:
     assert result["citations"] == direct["citations"]
     declined = client.predict("What was the budget gap for 2019/20?", api_name="/ask")
     assert declined["abstained"] is True and declined["citations"] == []
+
+
+# --- answers a councillor can trust: decisions, definitions, meetings, follow-ups, lists ------------
+
+
+def test_last_time_means_the_latest_minuted_meeting(assistant: Assistant) -> None:
+    answer = assistant.ask("What did we decide about BDMS last time?")
+    assert answer.text.startswith("Overview and Scrutiny Committee, 13 March 2024, minute 39, recorded:")
+    assert "“1. A review into the efficiency of BDMS to be undertaken" in answer.text
+    assert "“2. An independent review to be undertaken on BDMS" in answer.text
+
+
+def test_decision_shows_later_confirmation_subject_to_changes(assistant: Assistant) -> None:
+    answer = assistant.ask("What did the committee decide about the Investment and Acquisition Strategy?")
+    assert answer.text.startswith("Overview and Scrutiny Committee, 24 January 2024, minute 34, recorded:")
+    assert (
+        "Later, at its meeting of 13 March 2024 (minute 37): “The minutes of the meeting held on 24 January 2024"
+        " were confirmed as correct subject to changes" in answer.text
+    )
+    assert any(c.locator.startswith("Minutes, 13 March 2024 — item 37") for c in answer.citations)
+
+
+def test_a_proposal_is_not_a_decision(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the committee being asked to do with the peer review report?")
+    assert answer.text.startswith("The report asks the Overview and Scrutiny Committee (17 April 2024):")
+    assert "is asked to note the feedback of the Local Government Association Peer Team" in answer.text
+
+
+def test_meeting_the_papers_do_not_hold_is_declined(assistant: Assistant) -> None:
+    answer = assistant.ask("What did the committee decide about the budget at its 5 December 2023 meeting?")
+    assert answer.abstained and answer.citations == []
+    assert "no minutes or papers of a meeting on 2023-12-05" in answer.text
+
+
+def test_undefined_acronym_says_so_with_where_it_is_used(assistant: Assistant) -> None:
+    answer = assistant.ask("What does BDMS stand for?")
+    assert answer.abstained
+    assert answer.text == "The papers do not define BDMS. It is used in the passages listed as related reading."
+    assert answer.related and all("BDMS" in p.text for p in answer.related)
+
+
+def test_follow_up_is_read_with_the_previous_question(assistant: Assistant) -> None:
+    from assistant.service import ChatSession
+
+    session = ChatSession()
+    first = assistant.ask("What was the average void turnaround time in 2024?", session=session)
+    assert "32.8 days" in first.text
+    follow = assistant.ask("And in 2023?", session=session)
+    assert "61.5 days" in follow.text
+    assert session.questions[1].endswith("And in 2023?") and "void turnaround" in session.questions[1]
+
+
+def test_list_question_gets_the_list(assistant: Assistant) -> None:
+    answer = assistant.ask("What were Ofsted's eight recommendations for children's services?")
+    items = [line for line in answer.text.splitlines() if line.startswith("• ")]
+    assert len(items) == 7  # the report lists seven of the eight (supervision is missing from its list)
+    assert items[0] == "• “Timeliness of strategy meetings.” [1]"
