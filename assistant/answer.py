@@ -31,8 +31,6 @@ W_PART_CONTEXT = 0.3
 """For one part of a two-part question, the rest of the question still counts, less."""
 """Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
 holding the kind of thing asked for, and its passage's rank."""
-SECOND_SENTENCE_RATIO = 0.92
-"""A second sentence for a one-part question is quoted only when it scores this close to the best."""
 MIN_LEXICAL = 0.5
 """Below ``min_answer_score`` similarity, evidence must still hold this share of the question's words."""
 _ROLE = re.compile(
@@ -228,7 +226,7 @@ def compose_answer(
             chosen.append(best)
     if len(parts) == 1:
         for c in ranked[1:]:
-            if len(chosen) >= settings.answer_max_sentences or c.score < SECOND_SENTENCE_RATIO * ranked[0].score:
+            if len(chosen) >= settings.answer_max_sentences or c.score < settings.sentence_keep_ratio * ranked[0].score:
                 break
             if all(_overlap(c.text, x.text) < DUPLICATE_OVERLAP for x in chosen):
                 chosen.append(c)

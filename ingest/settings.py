@@ -63,7 +63,8 @@ class Settings:
         0.38,
     )
     sentence_keep_ratio: float = _doc(
-        "A further sentence is quoted only if its score is at least this share of the best sentence's.", 0.85
+        "A further sentence of a one-part question is quoted only if it scores at least this share of the best one.",
+        0.92,
     )
     lexical_k: int = _doc("Passages taken from the lexical (BM25) index before fusion with dense results.", 30)
     rrf_k: int = _doc("Reciprocal rank fusion constant: 1 / (rrf_k + rank) per list a passage appears in.", 60)
