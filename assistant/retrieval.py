@@ -127,8 +127,9 @@ def retrieve(
 ) -> Retrieval:
     """Top-``k`` passages and the sentences nearest the question, from one query vector.
 
-    With a lexical index, dense and BM25 results are fused by reciprocal rank fusion: a passage
-    scores the sum of 1 / (rrf_k + rank) over the lists it appears in.
+    With a lexical index, three rankings are fused by reciprocal rank fusion — dense over chunks,
+    BM25, and chunks by their nearest sentence — a passage scoring the sum of 1 / (rrf_k + rank)
+    over the lists it appears in.
     """
     where = build_filter(filters)
     dated = bool(filters and (filters.get("date_from") or filters.get("date_to")))
@@ -136,24 +137,6 @@ def retrieve(
     dense = [
         (row, s) for row, s in index.query("chunks", query_vector, fetch, where) if _date_ok(row.metadata, filters)
     ]
-    if lexical is not None and query_text:
-        allowed = None
-        if where is not None or dated:
-            allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
-        lexical_hits = lexical.search(query_text, lexical_k, allowed)
-        fused: dict[str, float] = {}
-        for rank, (row, _) in enumerate(dense[:lexical_k]):
-            fused[row.id] = fused.get(row.id, 0.0) + 1.0 / (rrf_k + rank + 1)
-        for rank, (chunk_id, _) in enumerate(lexical_hits):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank + 1)
-        top = sorted(fused, key=lambda i: -fused[i])[:k]
-        rows = {row.id: row for row, _ in dense}
-        missing = [i for i in top if i not in rows]
-        # The lexical index may name a chunk deleted since it was built: skip what Chroma no longer has.
-        rows.update({row.id: row for row in index.get("chunks", ids=missing)})
-        passages = [Passage.from_row(rows[i], fused[i]) for i in top if i in rows]
-    else:
-        passages = [Passage.from_row(row, score) for row, score in dense[:k]]
     sentence_where = None
     if where is not None:
         keep = ("doc_id", "doc_type", "meeting_dates")
@@ -171,4 +154,23 @@ def retrieve(
         for row, score in sent_hits
         if _date_ok(row.metadata, filters)
     ]
+    if lexical is not None and query_text:
+        allowed = None
+        if where is not None or dated:
+            allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
+        lexical_ids = [chunk_id for chunk_id, _ in lexical.search(query_text, lexical_k, allowed)]
+        # A passage holding one sentence very near the question ranks by that sentence too.
+        by_sentence = list(dict.fromkeys(h.chunk_id for h in sentences))[:lexical_k]
+        fused: dict[str, float] = {}
+        for ranking in ([row.id for row, _ in dense[:lexical_k]], lexical_ids, by_sentence):
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank + 1)
+        top = sorted(fused, key=lambda i: -fused[i])[:k]
+        rows = {row.id: row for row, _ in dense}
+        missing = [i for i in top if i not in rows]
+        # The lexical index may name a chunk deleted since it was built: skip what Chroma no longer has.
+        rows.update({row.id: row for row in index.get("chunks", ids=missing)})
+        passages = [Passage.from_row(rows[i], fused[i]) for i in top if i in rows]
+    else:
+        passages = [Passage.from_row(row, score) for row, score in dense[:k]]
     return Retrieval(passages, sentences)
