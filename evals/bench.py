@@ -273,6 +273,57 @@ def as_table(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def bench_chart(figures: dict[str, Any], path: Path) -> None:
+    """Bars of each measured figure beside its floor from the same run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.bar(
+        ["embed chunks\n(floor)", "ingest"],
+        [figures["floor_embed_chunks_s"], figures["ingest_s"]],
+        color=["#9ca3af", "#1d4ed8"],
+    )
+    left.set_ylabel("seconds")
+    left.set_title("Ingest of the corpus from scratch")
+    labels = ["floor p50", "answer p50", "floor p95", "answer p95"]
+    values = [figures["floor_p50_ms"], figures["ask_p50_ms"], figures["floor_p95_ms"], figures["ask_p95_ms"]]
+    right.bar(labels, values, color=["#9ca3af", "#1d4ed8"] * 2)
+    right.set_ylabel("ms")
+    right.set_title("Answer latency")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def scale_chart(points: list[dict[str, Any]], path: Path) -> None:
+    """Ingest time, index size, latency and memory against N, each relative to the smallest N."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = [p["n"] for p in points]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label in (
+        ("ingest_s", "ingest time"),
+        ("index_mb", "index size"),
+        ("ask_p95_ms", "answer p95"),
+        ("peak_rss_mb", "peak memory"),
+    ):
+        ax.plot(ns, [p[key] / points[0][key] for p in points], marker="o", label=label)
+    ax.plot(ns, [n / ns[0] for n in ns], linestyle="--", color="#9ca3af", label="linear in N")
+    ax.set_xlabel("copies of the corpus (N)")
+    ax.set_ylabel(f"relative to N={ns[0]}")
+    ax.set_title("Growth with corpus size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="folder to write bench.md and bench.json into")
@@ -301,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / "scale.md").write_text(table + "\n")
             (args.out / "scale.json").write_text(json.dumps(points, indent=2) + "\n")
+            scale_chart(points, args.out / "scale.png")
         return 0
     figures = run(settings.corpus_dir, LATENCY_QUESTIONS)
     table = as_table(figures)
@@ -309,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "bench.md").write_text(table + "\n")
         (args.out / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
+        bench_chart(figures, args.out / "bench.png")
     return 0
 
 
