@@ -42,6 +42,7 @@ _MONTH_YEAR = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
 )
 _DIGIT = re.compile(r"\d")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}\s*(?:am|pm)\b", re.I)
 
 
 @dataclass
@@ -95,7 +96,20 @@ def abstain(question: str, retrieval: Retrieval, reason: str | None = None) -> A
     return Answer(question, text, True, [], retrieval.passages, related=retrieval.passages[:RELATED_COUNT])
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s")
+MIN_STEM = 4
+
+
+def stem(word: str) -> str:
+    """A light stem, so "chaired"/"chair", "presented"/"presentation", "reports"/"report" meet."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
 def _terms(text: str) -> set[str]:
+    """Content words and numbers (with plurals folded)."""
     out = set()
     for t in content_terms(text):
         out.add(t)
@@ -116,7 +130,8 @@ def lexical_share(terms: list[str], weights: dict[str, float], text: str) -> flo
     if total <= 0:
         return 0.0
     have = _terms(text)
-    return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have) / total
+    stems = {stem(t) for t in have}
+    return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have or stem(t) in stems) / total
 
 
 def cue_score(info: QuestionInfo, text: str, question: str) -> int:
@@ -124,7 +139,7 @@ def cue_score(info: QuestionInfo, text: str, question: str) -> int:
     score = 0
     if info.wants_who and any(m.group(0) not in question for m in _ROLE.finditer(text)):
         score += 1
-    if info.wants_when and (find_dates(text) or _MONTH_YEAR.search(text)):
+    if info.wants_when and (find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text)):
         score += 1
     if info.wants_number and _new_number(text, question):
         score += 1

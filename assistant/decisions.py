@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer
+from assistant.answer import Answer, _terms, lexical_share
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates, human_date
 from ingest.store import Index
@@ -16,13 +16,15 @@ from ingest.store import Index
 _DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agree[sd]?|approved?)\b", re.I)
 _COMMITTEE_RECOMMEND = re.compile(r"\b(committee|panel|cabinet|council|we|meeting|members)\b[^?]*\brecommend", re.I)
 DECISION_POOL = 8
+W_TITLE = 0.3
+"""Weight of the question's words found in a resolution's minute title and text, beside similarity."""
 MIN_DECISION_SCORE = 0.3
 """A decision this far from the question (cosine) is not taken as what the question asks about."""
 
 
 _PROPOSAL_QUESTION = re.compile(
     r"\b(asked to|being asked|is asked|are asked|recommended to note|what does the report recommend|"
-    r"recommendations? (?:to|for) the (?:committee|panel|cabinet|council|board))\b",
+    r"(?:recommended|recommendations?) (?:to|for) the (?:committee|panel|cabinet|council|board))\b",
     re.I,
 )
 
@@ -66,6 +68,14 @@ def answer_decision(
     hits = index.query("records", query_vector, DECISION_POOL, where)
     if not hits or hits[0][1] < MIN_DECISION_SCORE:
         return None
+    # Re-rank by the question's words in the minute item's title and the resolution itself.
+    terms = sorted(_terms(question))
+    weights = dict.fromkeys(terms, 1.0)
+    hits.sort(
+        key=lambda h: (
+            -(h[1] + W_TITLE * lexical_share(terms, weights, f"{h[0].metadata.get('locator', '')} {h[0].text}"))
+        )
+    )
     best = hits[0][0]
     if _names_another_body(question, best.metadata.get("committee") or ""):
         return None

@@ -35,7 +35,7 @@ from ingest.store import Index, Row
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
@@ -389,6 +389,9 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
             )
         )
     for r in parsed.resolutions:
+        # Embedded with its minute item's title, so "what did Cabinet resolve on the budget
+        # monitoring report" finds the item by its subject, not only by the resolution's words.
+        embed = f"{r.locator}: {r.text}"
         records.append(
             Row(
                 f"res:{r.resolution_id}",
@@ -402,8 +405,8 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
                     "section_id": r.section_id,
                     "page": r.page,
                     "locator": r.locator,
-                    "content_hash": content_hash(model_id, r.text),
-                    "_embed": r.text,
+                    "content_hash": content_hash(model_id, embed),
+                    "_embed": embed,
                 },
             )
         )
