@@ -71,11 +71,7 @@ def answer_decision(
     # Re-rank by the question's words in the minute item's title and the resolution itself.
     terms = sorted(_terms(question))
     weights = dict.fromkeys(terms, 1.0)
-    hits.sort(
-        key=lambda h: (
-            -(h[1] + W_TITLE * lexical_share(terms, weights, f"{h[0].metadata.get('locator', '')} {h[0].text}"))
-        )
-    )
+    hits.sort(key=lambda h: -(h[1] + W_TITLE * lexical_share(terms, weights, _context(h[0]))))
     best = hits[0][0]
     if _names_another_body(question, best.metadata.get("committee") or ""):
         return None
@@ -138,6 +134,12 @@ def _later_confirmation(index: Index, meeting_date: str | None, committee: str |
         if chunks:
             return row, _chunk_holding(chunks, row.text)
     return None
+
+
+def _context(row) -> str:
+    """What a resolution is about: its document's full title, its minute item and its words."""
+    meta = row.metadata
+    return f"{meta.get('doc_title', '')} {meta.get('locator', '')} {row.text}"
 
 
 def _chunk_holding(chunks: list, text: str):
