@@ -41,7 +41,6 @@ _ROLE = re.compile(
 _MONTH_YEAR = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
 )
-_DIGIT = re.compile(r"\d")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}\s*(?:am|pm)\b", re.I)
 
 
@@ -246,6 +245,8 @@ def compose_answer(
             if all(_overlap(c.text, x.text) < DUPLICATE_OVERLAP for x in chosen):
                 chosen.append(c)
     chosen = chosen[: max(settings.answer_max_sentences, len(parts))]
+    if info.wants_several:
+        chosen += _from_other_documents(chosen, ranked, passages)
     chosen += _complete(info, question, chosen, ranked)
 
     strongest = max(c.dense for c in chosen)
@@ -307,6 +308,24 @@ def _names_who_was_asked(text: str, question: str, common_words: set[str]) -> bo
     if m and FIELD_LABELS["who"].search(m.group("label")):
         return bool(_terms(m.group("label")) & subject)
     return names_a_person(text, question, common_words) and share >= NAME_SUBJECT_SHARE
+
+
+SEVERAL_RATIO = 0.8
+"""For a "both …" question, the best sentence of another document is quoted when it scores this close."""
+
+
+def _from_other_documents(
+    chosen: list[Candidate], ranked: list[Candidate], passages: dict[str, Passage]
+) -> list[Candidate]:
+    """The best sentence of each further document, for questions about both of two papers or meetings."""
+    docs = {passages[c.chunk_id].doc_id for c in chosen}
+    extra: list[Candidate] = []
+    for c in ranked:
+        doc = passages[c.chunk_id].doc_id
+        if doc not in docs and c.score >= SEVERAL_RATIO * ranked[0].score:
+            docs.add(doc)
+            extra.append(c)
+    return extra
 
 
 def _is_field(text: str, flag: str) -> bool:

@@ -33,6 +33,9 @@ _WHO_Q = re.compile(
 _NAME_Q = re.compile(
     r"^\s*(?:and\s+)?who (?:is|was) (?:the|our|their|its)\b|\bwhat is the name of\b|\bname the\b", re.I
 )
+_SEVERAL_Q = re.compile(
+    r"\bboth\b|\b(two|each of the|all three|three) (reports|meetings|documents|papers|minutes)\b", re.I
+)
 _WHEN_Q = re.compile(r"^\s*(?:and\s+)?when\b|\b(by when|what date|which date|how long ago|what time)\b", re.I)
 _LIST_Q = re.compile(
     r"\b(list|what (are|were) the \w+s\b|which \w+s\b|what \w+s (did|does|do|are|were|have|has)\b|"
@@ -65,6 +68,8 @@ _MONTH_MEETING = re.compile(
 )
 _MINUTES_OF = re.compile(r"\bminutes of (?:the|its|that|our)?\s*(?:meeting|\d)", re.I)
 _YES_NO = re.compile(r"^\s*(did|do|does|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I)
+_MEETINGS = re.compile(r"\b(meetings|minutes)\b", re.I)
+_MONTH_NAME = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b", re.I)
 ELLIPTICAL_MAX_WORDS = 10
 _CONTINUES = re.compile(r"^\s*(and|what about|how about|also)\b", re.I)
 CONTINUATION_MAX_WORDS = 16
@@ -81,6 +86,8 @@ class QuestionInfo:
     wants_when: bool = False
     wants_number: bool = False
     wants_list: bool = False
+    wants_several: bool = False
+    """"Both the January and the March meetings", "the two reports": evidence from more than one document."""
     wants_name: bool = False
     """"Who is the …", "what is the name of …": the answer must name a person, not a role."""
     defines: str | None = None
@@ -103,6 +110,7 @@ def analyse(question: str) -> QuestionInfo:
         wants_number=bool(_NUMBER_Q.search(question)) and not _YES_NO.match(question),
         wants_list=bool(_LIST_Q.search(question)),
         wants_name=bool(_NAME_Q.search(question)),
+        wants_several=bool(_SEVERAL_Q.search(question)),
         defines=term.strip("()") if term else None,
         acronyms=[a for a in _ACRONYM.findall(question) if not a.istitle()],
         years=[y.replace("-", "/") for y in _YEAR.findall(question)],
@@ -178,11 +186,13 @@ def meeting_reference(
         if held:
             return held, None
         return None, f"the papers hold no minutes or papers of a meeting on {', '.join(full)}"
-    m = _MONTH_MEETING.search(question)
-    if m:
-        month = _MONTHS[(m.group("month") or m.group("month2")).lower()]
-        year = m.group("year")
-        dates = [d for d in meeting_dates if int(d[5:7]) == month and (not year or d.startswith(year))]
-        if dates:
-            return dates, None
-    return None, None
+    dates: list[str] = []
+    months = [(m.group("month") or m.group("month2"), m.group("year")) for m in _MONTH_MEETING.finditer(question)]
+    if not months and _MEETINGS.search(question):  # "both the January and the March meetings"
+        months = [(m.group(1), None) for m in _MONTH_NAME.finditer(question)]
+    for name, year in months:
+        month = _MONTHS[name.lower()]
+        dates += [
+            d for d in meeting_dates if int(d[5:7]) == month and (not year or d.startswith(year)) and d not in dates
+        ]
+    return (sorted(dates), None) if dates else (None, None)
