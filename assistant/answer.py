@@ -214,28 +214,16 @@ def compose_answer(
     all_terms = sorted(_terms(question))
     weights = idf_weights(all_terms, candidates)
     for c in candidates:
-        c.score = (
-            W_DENSE * c.dense
-            + W_LEXICAL * lexical_share(all_terms, weights, c.text)
-            + W_CUE * cue_score(info, c.text, question)
-            + W_RANK / (1 + c.rank)
-        )
+        c.score = _score(c, all_terms, weights, info, question)
     ranked = sorted(candidates, key=lambda c: -c.score)
     chosen: list[Candidate] = []
     parts = info.parts if len(info.parts) > 1 else [question]
     for part in parts:
-        part_terms = sorted(_terms(part))
-        part_info = info if len(parts) == 1 else _part_info(info, part)
-        best = max(
-            ranked,
-            key=lambda c: (
-                W_DENSE * c.dense
-                + W_LEXICAL * lexical_share(part_terms, weights, c.text)
-                + (W_PART_CONTEXT * lexical_share(all_terms, weights, c.text) if len(parts) > 1 else 0.0)
-                + W_CUE * cue_score(part_info, c.text, part)
-                + W_RANK / (1 + c.rank)
-            ),
-        )
+        if len(parts) == 1:
+            best = ranked[0]
+        else:
+            part_terms, part_info = sorted(_terms(part)), analyse(part)
+            best = max(ranked, key=lambda c: _score(c, part_terms, weights, part_info, part, context=all_terms))
         if not any(best.sentence_id == c.sentence_id for c in chosen):
             chosen.append(best)
     if len(parts) == 1:
@@ -365,8 +353,24 @@ def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked
     return extra
 
 
-def _part_info(info: QuestionInfo, part: str) -> QuestionInfo:
-    return analyse(part)
+def _score(
+    c: Candidate,
+    terms: list[str],
+    weights: dict[str, float],
+    info: QuestionInfo,
+    question: str,
+    context: list[str] | None = None,
+) -> float:
+    """A sentence's score for a question (or one part of it, with the whole question as context)."""
+    score = (
+        W_DENSE * c.dense
+        + W_LEXICAL * lexical_share(terms, weights, c.text)
+        + W_CUE * cue_score(info, c.text, question)
+        + W_RANK / (1 + c.rank)
+    )
+    if context:
+        score += W_PART_CONTEXT * lexical_share(context, weights, c.text)
+    return score
 
 
 def _who_only() -> QuestionInfo:

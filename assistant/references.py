@@ -43,19 +43,13 @@ def add_referenced(index: Index, question: str, query_vector: np.ndarray, retrie
     named_ids = {p.chunk_id for p in named}
     passages = named + [p for p in retrieval.passages if p.chunk_id not in named_ids]
     sentence_rows = index.get("sentences", where={"chunk_id": {"$in": sorted(named_ids)}}, include_vectors=True)
-    extra: list[SentenceHit] = []
-    for row in sentence_rows:
-        score = float(np.dot(row.vector, query_vector)) if row.vector is not None else 0.0
-        extra.append(
-            SentenceHit(
-                row.id,
-                row.metadata["chunk_id"],
-                row.text,
-                int(row.metadata.get("page", 0)),
-                int(row.metadata.get("ordinal", 0)),
-                max(score, 0.0) + REFERENCE_SCORE / 2,
-            )
+    extra = [
+        SentenceHit.from_row(
+            row,
+            max(float(np.dot(row.vector, query_vector)) if row.vector is not None else 0.0, 0.0) + REFERENCE_SCORE / 2,
         )
+        for row in sentence_rows
+    ]
     seen = {s.sentence_id for s in extra}
     sentences = sorted(extra + [s for s in retrieval.sentences if s.sentence_id not in seen], key=lambda s: -s.score)
     return Retrieval(passages[: max(len(retrieval.passages), len(named))], sentences, named=named_ids)

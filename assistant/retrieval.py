@@ -79,6 +79,11 @@ class SentenceHit:
     ordinal: int
     score: float
 
+    @classmethod
+    def from_row(cls, row: Row, score: float) -> SentenceHit:
+        m = row.metadata
+        return cls(row.id, m["chunk_id"], row.text, int(m.get("page", 0)), int(m.get("ordinal", 0)), score)
+
 
 @dataclass
 class Retrieval:
@@ -142,18 +147,7 @@ def retrieve(
         keep = ("doc_id", "doc_type", "meeting_dates")
         sentence_where = build_filter({k2: v for k2, v in (filters or {}).items() if k2 in keep and v})
     sent_hits = index.query("sentences", query_vector, k * SENTENCE_POOL * (4 if dated else 1), sentence_where)
-    sentences = [
-        SentenceHit(
-            row.id,
-            row.metadata["chunk_id"],
-            row.text,
-            int(row.metadata.get("page", 0)),
-            int(row.metadata.get("ordinal", 0)),
-            score,
-        )
-        for row, score in sent_hits
-        if _date_ok(row.metadata, filters)
-    ]
+    sentences = [SentenceHit.from_row(row, score) for row, score in sent_hits if _date_ok(row.metadata, filters)]
     if lexical is not None and query_text:
         allowed = None
         if where is not None or dated:

@@ -31,6 +31,7 @@ import numpy as np
 
 from ingest.settings import Settings
 from ingest.store import Index
+from ingest.text import STOP_WORDS as TEXT_STOP_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -57,58 +58,12 @@ KEEP_BUILDS = 2
 STALE_TMP_S = 3600.0
 """A temporary build folder older than this was left by a crash and is removed."""
 
-STOP_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "was",
-        "were",
-        "which",
-        "will",
-        "with",
-        # Question words: every query is a question, so they match noise, not evidence.
-        "what",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "do",
-        "does",
-        "did",
-    }
+STOP_WORDS = TEXT_STOP_WORDS | frozenset(
+    """
+    but did do does had how into its their there these they those what when where which who whom whose why will
+    """.split()  # noqa: SIM905 - a word list reads best as text
 )
+"""The shared stop words plus question words, which never decide what a passage is about."""
 """Small on purpose: words such as "not", "no" and "all" change what a question asks."""
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "–": "-", "—": "-", "‐": "-", "‑": "-"})
