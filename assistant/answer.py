@@ -133,10 +133,12 @@ def lexical_share(terms: list[str], weights: dict[str, float], text: str) -> flo
     return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have or stem(t) in stems) / total
 
 
-def cue_score(info: QuestionInfo, text: str, question: str) -> int:
-    """How many of the things the question asks for the sentence holds."""
+def cue_score(info: QuestionInfo, text: str, question: str, common_words: set[str] | None = None) -> int:
+    """How many of the things the question asks for the sentence holds. With ``common_words``
+    (the papers' lower-case vocabulary) "who" needs a title or a person's name, not just any two
+    capitalised words ("Planning Commission")."""
     score = 0
-    if info.wants_who and any(m.group(0) not in question for m in _ROLE.finditer(text)):
+    if info.wants_who and _names_someone(text, question, common_words):
         score += 1
     if info.wants_when and (find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text)):
         score += 1
@@ -150,6 +152,20 @@ _NOT_A_FIGURE = re.compile(
     r"Appendix|slide|page)\s+\d+(?:\.\d+)*|^\s*\(?\d+(?:\.\d+)*[.)]\s|\b(?:19|20)\d\d(?:/\d\d)?\b",
     re.I,
 )
+
+
+_TITLE = re.compile(
+    r"\b(Cllr|Councillor|Director|Officer|Manager|Head of|Chief|Cabinet Member|Chair|Lead|Peer|Consultant|"
+    r"Author|Solicitor|Leader|Mayor|Commissioner|Clerk|Curator)\b"
+)
+
+
+def _names_someone(text: str, question: str, common_words: set[str] | None) -> bool:
+    if common_words is None:
+        return any(m.group(0) not in question for m in _ROLE.finditer(text))
+    return any(m.group(0) not in question for m in _TITLE.finditer(text)) or names_a_person(
+        text, question, common_words
+    )
 
 
 def _new_number(text: str, question: str) -> bool:
@@ -214,16 +230,19 @@ def compose_answer(
     all_terms = sorted(_terms(question))
     weights = idf_weights(all_terms, candidates)
     for c in candidates:
-        c.score = _score(c, all_terms, weights, info, question)
+        c.score = _score(c, all_terms, weights, info, question, common_words=common_words)
     ranked = sorted(candidates, key=lambda c: -c.score)
     chosen: list[Candidate] = []
     parts = info.parts if len(info.parts) > 1 else [question]
     for part in parts:
         if len(parts) == 1:
-            best = ranked[0]
+            best = _prefer_cue(info, question, ranked, common_words)
         else:
             part_terms, part_info = sorted(_terms(part)), analyse(part)
-            best = max(ranked, key=lambda c: _score(c, part_terms, weights, part_info, part, context=all_terms))
+            best = max(
+                ranked,
+                key=lambda c: _score(c, part_terms, weights, part_info, part, all_terms, common_words),
+            )
         if not any(best.sentence_id == c.sentence_id for c in chosen):
             chosen.append(best)
     if len(parts) == 1:
@@ -353,6 +372,27 @@ def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked
     return extra
 
 
+CUE_PREFERENCE = 0.75
+"""When the best sentence lacks what is asked (a name, a date, a figure), a sentence that has it is
+preferred if it scores at least this share of the best."""
+
+
+def _prefer_cue(info: QuestionInfo, question: str, ranked: list[Candidate], common_words: set[str] | None) -> Candidate:
+    """The best sentence, or one nearly as good that holds what the question asks for."""
+    best = ranked[0]
+    wants = info.wants_who or info.wants_when or info.wants_number
+    if not wants or cue_score(info, best.text, question, common_words):
+        return best
+    if any(c.chunk_id == best.chunk_id and _FIELD_LINE.match(c.text) for c in ranked):
+        return best  # a table row: its own "Lead:" / "By when:" line completes it
+    for c in ranked[1:]:
+        if c.score < CUE_PREFERENCE * best.score:
+            break
+        if cue_score(info, c.text, question, common_words):
+            return c
+    return best
+
+
 def _score(
     c: Candidate,
     terms: list[str],
@@ -360,12 +400,13 @@ def _score(
     info: QuestionInfo,
     question: str,
     context: list[str] | None = None,
+    common_words: set[str] | None = None,
 ) -> float:
     """A sentence's score for a question (or one part of it, with the whole question as context)."""
     score = (
         W_DENSE * c.dense
         + W_LEXICAL * lexical_share(terms, weights, c.text)
-        + W_CUE * cue_score(info, c.text, question)
+        + W_CUE * cue_score(info, c.text, question, common_words)
         + W_RANK / (1 + c.rank)
     )
     if context:
