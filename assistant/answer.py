@@ -217,13 +217,15 @@ def compose_answer(
     candidates: list[Candidate],
     passages: dict[str, Passage],
     settings: Settings,
-    must_mention: list[tuple[str, list[str]]] | None = None,
+    must_mention: list[tuple[str, list[str], str]] | None = None,
     common_words: set[str] | None = None,
 ) -> Answer:
     """Choose and order the sentences to quote; number their passages as citations.
 
-    ``must_mention``: (term, acceptable spellings) the quoted evidence has to mention — years
-    and acronyms the question hinges on; evidence that misses one is about something else.
+    ``must_mention``: (term, acceptable spellings, scope) the evidence has to mention — years,
+    labels and acronyms the question hinges on — in the quoted sentences (``sentence``), their
+    passages (``passage``) or those and their headings (``heading``); evidence that misses one is
+    about something else.
     """
     if not candidates:
         return abstain(question, retrieval)
@@ -260,9 +262,12 @@ def compose_answer(
     coverage = lexical_share(all_terms, weights, " ".join(c.text + " " + passages[c.chunk_id].locator for c in chosen))
     if strongest < settings.min_answer_score and coverage < MIN_LEXICAL:
         return abstain(question, retrieval)
-    evidence_text = " ".join(c.text for c in chosen) + " " + " ".join(passages[c.chunk_id].locator for c in chosen)
-    for term, spellings in must_mention or []:
-        if not any(re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", evidence_text, re.I) for s in spellings):
+    scopes = {"sentence": " ".join(c.text for c in chosen)}
+    scopes["passage"] = " ".join({passages[c.chunk_id].text for c in chosen}) + " " + scopes["sentence"]
+    scopes["heading"] = scopes["passage"] + " " + " ".join(passages[c.chunk_id].locator for c in chosen)
+    for term, spellings, scope in must_mention or []:
+        text = scopes[scope]
+        if not any(re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", text, re.I) for s in spellings):
             return abstain(question, retrieval, f"nothing in them mentions {term} with this")
     if info.wants_number and not any(_new_number(c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage gives that figure")

@@ -68,6 +68,7 @@ _MONTH_MEETING = re.compile(
 )
 _MINUTES_OF = re.compile(r"\bminutes of (?:the|its|that|our)?\s*(?:meeting|\d)", re.I)
 _YES_NO = re.compile(r"^\s*(did|do|does|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I)
+_LABEL = re.compile(r"\b(?:Band|Tier|Phase|Stage|Level|Grade|Zone|Ward|Option|Scheme) [A-Z0-9]\b")
 _MEETINGS = re.compile(r"\b(meetings|minutes)\b", re.I)
 _MONTH_NAME = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b", re.I)
 ELLIPTICAL_MAX_WORDS = 10
@@ -96,6 +97,8 @@ class QuestionInfo:
     years: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     """ISO dates written in full in the question."""
+    labels: list[str] = field(default_factory=list)
+    """Labels made of a word and a letter or number ("Band D", "Tier 3", "Phase 2")."""
     parts: list[str] = field(default_factory=list)
     """The question split into its separately answerable parts ("X, and what is Y?")."""
 
@@ -114,6 +117,7 @@ def analyse(question: str) -> QuestionInfo:
         defines=term.strip("()") if term else None,
         acronyms=[a for a in _ACRONYM.findall(question) if not a.istitle()],
         years=[y.replace("-", "/") for y in _YEAR.findall(question)],
+        labels=[m.group(0) for m in _LABEL.finditer(question)],
         dates=[d.iso for d in find_dates(question)],
         parts=split_parts(question),
     )

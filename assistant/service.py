@@ -194,13 +194,16 @@ class Assistant:
             answer = self.writer.write(understood, answer.retrieved, answer)
         return self._finish(answer, started, session, understood)
 
-    def _must_mention(self, question: str) -> list[tuple[str, list[str]]]:
-        """Years and acronyms of the question (not of the conversation) that evidence must mention."""
+    def _must_mention(self, question: str) -> list[tuple[str, list[str], str]]:
+        """What the evidence must mention, from the question (not the conversation): labels such as
+        "Band D" in the quoted sentences; years and acronyms in their passages or the
+        passages' headings (an item titled "BDMS Update report" is about BDMS)."""
         info = analyse(question)
-        out = [(y, year_spellings(y)) for y in info.years]
+        out = [(label, [label], "sentence") for label in info.labels]
+        out += [(y, year_spellings(y), "heading") for y in info.years]
         for acronym in info.acronyms:
             expansions = [r.metadata["expansion"] for r in self.glossary.lookup(acronym)]
-            out.append((acronym, [acronym, acronym.rstrip("s"), *expansions]))
+            out.append((acronym, [acronym, acronym.rstrip("s"), *expansions], "heading"))
         return out
 
     def index_passages(self, doc_id: str) -> list[Passage]:
