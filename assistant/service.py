@@ -197,7 +197,7 @@ class Assistant:
     def _must_mention(self, question: str) -> list[tuple[str, list[str], str]]:
         """What the evidence must mention, from the question (not the conversation): labels such as
         "Band D" in the quoted sentences; years and acronyms in their passages or the
-        passages' headings (an item titled "BDMS Update report" is about BDMS)."""
+        passages' headings (an item titled "ABC Update report" is about ABC)."""
         info = analyse(question)
         out = [(label, [label], "sentence") for label in info.labels]
         out += [(y, year_spellings(y), "heading") for y in info.years]
