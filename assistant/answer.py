@@ -107,7 +107,7 @@ def stem(word: str) -> str:
     return word
 
 
-def _terms(text: str) -> set[str]:
+def word_set(text: str) -> set[str]:
     """Content words and numbers (with plurals folded)."""
     out = set()
     for t in content_terms(text):
@@ -120,7 +120,7 @@ def _terms(text: str) -> set[str]:
 def idf_weights(terms: list[str], candidates: list[Candidate]) -> dict[str, float]:
     """Inverse document frequency of the question's terms over the candidate sentences."""
     n = max(len(candidates), 1)
-    sets = [_terms(c.text) for c in candidates]
+    sets = [word_set(c.text) for c in candidates]
     return {t: math.log((n + 1) / (sum(t in s for s in sets) + 0.5)) for t in terms}
 
 
@@ -128,7 +128,7 @@ def lexical_share(terms: list[str], weights: dict[str, float], text: str) -> flo
     total = sum(weights.get(t, 0.0) for t in terms)
     if total <= 0:
         return 0.0
-    have = _terms(text)
+    have = word_set(text)
     stems = {stem(t) for t in have}
     return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have or stem(t) in stems) / total
 
@@ -206,7 +206,7 @@ def names_a_person(text: str, question: str, common_words: set[str]) -> bool:
 
 
 def _overlap(a: str, b: str) -> float:
-    wa, wb = _terms(a), _terms(b)
+    wa, wb = word_set(a), word_set(b)
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
@@ -229,7 +229,7 @@ def compose_answer(
     """
     if not candidates:
         return abstain(question, retrieval)
-    all_terms = sorted(_terms(question))
+    all_terms = sorted(word_set(question))
     weights = idf_weights(all_terms, candidates)
     for c in candidates:
         c.score = _score(c, all_terms, weights, info, question, common_words=common_words)
@@ -240,7 +240,7 @@ def compose_answer(
         if len(parts) == 1:
             best = _prefer_cue(info, question, ranked, common_words)
         else:
-            part_terms, part_info = sorted(_terms(part)), analyse(part)
+            part_terms, part_info = sorted(word_set(part)), analyse(part)
             best = max(
                 ranked,
                 key=lambda c: _score(c, part_terms, weights, part_info, part, all_terms, common_words),
@@ -314,11 +314,11 @@ _MONEY = re.compile(r"£\s?\d|\d\s?(m|bn|k|million|billion)\b|\bpounds\b", re.I)
 def _names_who_was_asked(text: str, question: str, common_words: set[str]) -> bool:
     """The sentence names a person (or is a "Lead: …" line whose label the question uses) and
     holds most of the words that say who is meant ("Cabinet Member for Finance")."""
-    subject = _terms(question) - {"name", "who"}
-    share = len(subject & _terms(text)) / max(1, len(subject))
+    subject = word_set(question) - {"name", "who"}
+    share = len(subject & word_set(text)) / max(1, len(subject))
     m = _FIELD_LINE.match(text)
     if m and FIELD_LABELS["who"].search(m.group("label")):
-        return bool(_terms(m.group("label")) & subject)
+        return bool(word_set(m.group("label")) & subject)
     return names_a_person(text, question, common_words) and share >= NAME_SUBJECT_SHARE
 
 

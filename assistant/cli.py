@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 from pathlib import Path
 
@@ -22,16 +21,13 @@ log = logging.getLogger("scrutineer")
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.embeddings import MiniLMEmbedder
-    from ingest.pipeline import Ingestor
+    from ingest.pipeline import Ingestor, writer_lock
     from ingest.store import Index
 
-    if args.rebuild and not settings.chroma_url and settings.index_dir.exists():
-        shutil.rmtree(settings.index_dir / "chroma", ignore_errors=True)
     index = Index(settings)
-    if args.rebuild and settings.chroma_url:
-        for name in ("chunks", "sentences", "records"):
-            index.client.delete_collection(f"{settings.collection_prefix}_{name}")
-        index = Index(settings)
+    if args.rebuild:
+        with writer_lock(settings):  # never under another ingest's feet
+            index.clear()
     embedder = MiniLMEmbedder(settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size)
     ingestor = Ingestor(settings, index, embedder)
     if args.paths:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer, _terms, lexical_share
+from assistant.answer import Answer, lexical_share, word_set
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates, human_date
 from ingest.store import Index
@@ -69,7 +69,7 @@ def answer_decision(
     if not hits or hits[0][1] < MIN_DECISION_SCORE:
         return None
     # Re-rank by the question's words in the minute item's title and the resolution itself.
-    terms = sorted(_terms(question))
+    terms = sorted(word_set(question))
     weights = dict.fromkeys(terms, 1.0)
     hits.sort(key=lambda h: -(h[1] + W_TITLE * lexical_share(terms, weights, _context(h[0]))))
     best = hits[0][0]

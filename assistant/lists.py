@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer import Answer, _terms, lexical_share
+from assistant.answer import Answer, lexical_share, word_set
 from assistant.retrieval import Passage, Retrieval
 from ingest.store import Index
 
@@ -50,7 +50,7 @@ def list_noun(question: str) -> str | None:
 
 
 def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | None:
-    terms = sorted(_terms(question))
+    terms = sorted(word_set(question))
     noun = list_noun(question)
     if not terms or noun is None:
         return None

@@ -25,7 +25,7 @@ from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
 from ingest.dates import find_dates
 from ingest.embeddings import Embedder, MiniLMEmbedder
-from ingest.lexical import LiveLexicalIndex
+from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
 from ingest.store import Index
@@ -72,6 +72,8 @@ class Assistant:
         self.writer = LLMWriter.from_settings(settings)
         """Writes answers from the evidence when an LLM endpoint is configured; None otherwise."""
         self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._checked_at = 0.0
 
     def ensure_index(self) -> IngestReport | None:
         """Build the index from the corpus folder when it is empty (first start)."""
@@ -82,13 +84,25 @@ class Assistant:
         self.refresh()
         return report
 
+    def _keep_fresh(self) -> None:
+        """Drop what was read from the index (glossary, meetings, vocabulary) once another process
+        has written to it: checked at most every few seconds, by the index's generation stamp."""
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_INTERVAL_S:
+            return
+        self._checked_at = now
+        generation = self.index.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self.refresh()
+
     def refresh(self) -> None:
-        """Forget what was read from the index (after an ingest)."""
+        """Forget what was read from the index (after an ingest). The lexical index watches the
+        generation stamp itself."""
         with self._lock:
             self._glossary = None
             self._meetings = None
             self._common = None
-            self._lexical = None
 
     @property
     def lexical(self) -> LiveLexicalIndex:
@@ -134,6 +148,7 @@ class Assistant:
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
         started = time.perf_counter()
+        self._keep_fresh()
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")

@@ -27,20 +27,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.service import Assistant
-from ingest.chunks import chunk_document
 from ingest.documents import segment_pack
 from ingest.embeddings import MiniLMEmbedder
-from ingest.glossary import inline_definitions, parse_glossary
-from ingest.models import Document
+from ingest.models import Document, Page, Section
 from ingest.pages import extract_pages, file_sha256
-from ingest.pipeline import Ingestor, IngestReport, ParsedFile, parse_pdf
-from ingest.resolutions import extract_resolutions
+from ingest.pipeline import Ingestor, IngestReport, ParsedFile, derive, parse_pdf
 from ingest.sections import segment_sections
 from ingest.settings import Settings
 from ingest.store import Index
@@ -155,20 +153,15 @@ def replicate(pdf: Path, n: int, model_id: str, settings: Settings) -> tuple[lis
             d.document_date = _shift(doc.document_date, i)
             d.source_file = f"copy{i:04d}-{pdf.name}"
             docs.append(d)
-        sections, chunks, sentences, resolutions, glossary = [], [], [], [], []
-        for d in docs:
-            doc_sections = segment_sections(d, pages)
-            for s in doc_sections:
-                s.title = s.title if i == 0 else f"{s.title} (copy {i})"
-            sections += doc_sections
-            c, u = chunk_document(d, doc_sections, model_id, settings.chunk_max_words, settings.chunk_overlap_words)
-            for chunk in c:
-                chunk.ordinal += len(chunks)
-            chunks += c
-            sentences += u
-            resolutions += extract_resolutions(d, doc_sections)
-            glossary += parse_glossary(d, pages) + inline_definitions(d)
-        unique = {f"{g.doc_id}|{g.term}": g for g in glossary}
+        suffix = "" if i == 0 else f" (copy {i})"
+
+        def retitled(doc: Document, doc_pages: Sequence[Page], suffix: str = suffix) -> list[Section]:
+            sections = segment_sections(doc, doc_pages)
+            for section in sections:
+                section.title += suffix  # so copies embed differently and nothing is reused
+            return sections
+
+        d = derive(pages, docs, model_id, settings, sections_of=retitled)
         copies.append(
             ParsedFile(
                 docs[0].source_file,
@@ -177,11 +170,11 @@ def replicate(pdf: Path, n: int, model_id: str, settings: Settings) -> tuple[lis
                 model_id,
                 len(pages),
                 docs,
-                sections,
-                chunks,
-                sentences,
-                resolutions,
-                list(unique.values()),
+                d.sections,
+                d.chunks,
+                d.sentences,
+                d.resolutions,
+                d.glossary,
             )
         )
     return copies, parse_s, len(pages)

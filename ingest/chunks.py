@@ -64,6 +64,7 @@ def chunk_document(
             idx = max(i for i, off in enumerate(_offsets) if off <= pos)
             return _section.lines[idx].page
 
+        heading_end = offsets[min(len(offsets) - 1, int(section.extra.get("heading_lines", "1")))]
         for k, (start, end, spans) in enumerate(_pack(text, split_sentences(text), max_words, overlap_words)):
             chunk_text = text[start:end].strip()
             embed = CHUNK_TEMPLATE.format(doc_title=doc.title, section_title=section.title, text=chunk_text)
@@ -80,7 +81,6 @@ def chunk_document(
                 ordinal=len(chunks),
             )
             chunks.append(chunk)
-            heading_end = offsets[min(len(offsets) - 1, int(section.extra.get("heading_lines", "1")))]
             for j, (s, e) in enumerate(_sentence_spans(text, spans, heading_end, section.kind == "action")):
                 sentence = " ".join(text[s:e].split())
                 s_embed = SENTENCE_TEMPLATE.format(section_title=section.title, text=sentence)

@@ -63,8 +63,8 @@ STOP_WORDS = TEXT_STOP_WORDS | frozenset(
     but did do does had how into its their there these they those what when where which who whom whose why will
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
-"""The shared stop words plus question words, which never decide what a passage is about."""
-"""Small on purpose: words such as "not", "no" and "all" change what a question asks."""
+"""The shared stop words plus question words, which never decide what a passage is about. Small
+on purpose: words such as "not", "no" and "all" change what a question asks."""
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "`": "'", "–": "-", "—": "-", "‐": "-", "‑": "-"})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

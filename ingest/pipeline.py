@@ -26,7 +26,7 @@ from ingest.embeddings import Embedder
 from ingest.errors import IngestBusyError, IngestError
 from ingest.glossary import inline_definitions, parse_glossary
 from ingest.lexical import LexicalIndex
-from ingest.models import Chunk, Document, GlossaryEntry, Resolution, Section
+from ingest.models import Chunk, Document, GlossaryEntry, Page, Resolution, Section
 from ingest.pages import extract_pages, file_sha256
 from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
@@ -91,10 +91,26 @@ class IngestReport:
         return asdict(self)
 
 
-def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
-    """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError."""
-    pages = extract_pages(path)
-    documents = segment_pack(pages, path.name)
+@dataclass
+class Derived:
+    """What ingestion derives from a file's documents."""
+
+    sections: list[Section]
+    chunks: list[Chunk]
+    sentences: list[SentenceUnit]
+    resolutions: list[Resolution]
+    glossary: list[GlossaryEntry]
+
+
+def derive(
+    pages: Sequence[Page],
+    documents: Sequence[Document],
+    model_id: str,
+    settings: Settings,
+    sections_of: Callable[[Document, Sequence[Page]], list[Section]] = segment_sections,
+) -> Derived:
+    """Documents → sections → chunks and sentences, resolutions and glossary entries (each
+    glossary term once per document). ``sections_of`` splits a document into sections."""
     sections: list[Section] = []
     chunks: list[Chunk] = []
     sentences: list[SentenceUnit] = []
@@ -102,7 +118,7 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
     glossary: list[GlossaryEntry] = []
     seen_terms: set[str] = set()
     for doc in documents:
-        doc_sections = segment_sections(doc, pages)
+        doc_sections = sections_of(doc, pages)
         sections.extend(doc_sections)
         doc_chunks, doc_sentences = chunk_document(
             doc, doc_sections, model_id, settings.chunk_max_words, settings.chunk_overlap_words
@@ -117,7 +133,15 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
             if key not in seen_terms:
                 seen_terms.add(key)
                 glossary.append(entry)
-    if not chunks:
+    return Derived(sections, chunks, sentences, resolutions, glossary)
+
+
+def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
+    """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError."""
+    pages = extract_pages(path)
+    documents = segment_pack(pages, path.name)
+    d = derive(pages, documents, model_id, settings)
+    if not d.chunks:
         raise IngestError(path, "no text could be segmented into passages")
     return ParsedFile(
         path.name,
@@ -126,11 +150,11 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
         model_id,
         len(pages),
         documents,
-        sections,
-        chunks,
-        sentences,
-        resolutions,
-        glossary,
+        d.sections,
+        d.chunks,
+        d.sentences,
+        d.resolutions,
+        d.glossary,
     )
 
 

@@ -82,14 +82,23 @@ class Index:
     def __init__(self, settings: Settings, client: chromadb.api.ClientAPI | None = None) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
-        self._collections = {
+        self._collections = self._open()
+
+    def _open(self) -> dict[str, Any]:
+        return {
             name: self.client.get_or_create_collection(
-                f"{settings.collection_prefix}_{name}",
+                f"{self.settings.collection_prefix}_{name}",
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
             for name in COLLECTIONS
         }
+
+    def clear(self) -> None:
+        """Delete everything (``scrutineer ingest --rebuild``); call it under the writer lock."""
+        for name in COLLECTIONS:
+            self.client.delete_collection(f"{self.settings.collection_prefix}_{name}")
+        self._collections = self._open()
 
     def collection(self, name: str) -> Any:
         return self._collections[name]
