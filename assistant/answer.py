@@ -42,6 +42,12 @@ _MONTH_YEAR = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b", re.I
 )
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}\s*(?:am|pm)\b", re.I)
+_RELATIVE_TIME = re.compile(
+    r"\b(?:after|within|every|each|in)\s+(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+)?"
+    r"(?:working\s+)?(?:days?|weeks?|months?|years?)\b|\b(?:weekly|monthly|quarterly|annually|yearly)\b",
+    re.I,
+)
+"""When something happens relative to something else ("after six months", "quarterly")."""
 
 
 @dataclass
@@ -140,7 +146,9 @@ def cue_score(info: QuestionInfo, text: str, question: str, common_words: set[st
     score = 0
     if info.wants_who and _names_someone(text, question, common_words):
         score += 1
-    if info.wants_when and (find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text)):
+    if info.wants_when and (
+        find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text) or _RELATIVE_TIME.search(text)
+    ):
         score += 1
     if info.wants_number and _new_number(text, question):
         score += 1

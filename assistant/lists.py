@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from assistant.answer import Answer, lexical_share, word_set
 from assistant.retrieval import Passage, Retrieval
 from ingest.store import Index
+from ingest.text import split_sentences
 
 POOL_PASSAGES = 10
 """Retrieved passages whose sections are searched for a list."""
@@ -36,6 +37,8 @@ class _Run:
     """Heading and lead-in, matched against the question."""
     items: list[tuple[str, Passage]]
     score: float
+    intro_passage: Passage | None = None
+    """The passage holding the lead-in, cited when it is quoted."""
 
 
 def list_noun(question: str) -> str | None:
@@ -81,14 +84,27 @@ def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | N
     citations: list[Passage] = []
     lines: list[str] = []
     quotes: list[tuple[str, int]] = []
-    for text, passage in best.items[:MAX_ITEMS]:
+
+    def cite(passage: Passage) -> int:
         if passage.chunk_id not in {c.chunk_id for c in citations}:
             citations.append(passage)
-        n = next(i for i, c in enumerate(citations, start=1) if c.chunk_id == passage.chunk_id)
+        return next(i for i, c in enumerate(citations, start=1) if c.chunk_id == passage.chunk_id)
+
+    lead_in = best.intro if best.intro.rstrip().endswith(":") else ""
+    if best.intro and not lead_in:
+        # "The group has established five thematic subgroups." announces the list: quote it too.
+        spans = split_sentences(best.intro)
+        last = best.intro[spans[-1][0] : spans[-1][1]] if spans else ""
+        lead_in = last if stem in last.lower() else ""
+    if lead_in and best.intro_passage is not None:
+        n = cite(best.intro_passage)
+        lines.append(f"“{lead_in}” [{n}]")
+        quotes.append((lead_in, n))
+    for text, passage in best.items[:MAX_ITEMS]:
+        n = cite(passage)
         lines.append(f"• “{text}” [{n}]")
         quotes.append((text, n))
-    intro = f"“{best.intro}” [1]\n" if best.intro and best.intro.rstrip().endswith(":") else ""
-    return Answer(question, intro + "\n".join(lines), False, citations, retrieval.passages, quotes=quotes)
+    return Answer(question, "\n".join(lines), False, citations, retrieval.passages, quotes=quotes)
 
 
 def _runs(index: Index, passage: Passage) -> list[_Run]:
@@ -97,19 +113,29 @@ def _runs(index: Index, passage: Passage) -> list[_Run]:
         index.get("chunks", where={"section_id": passage.section_id}), key=lambda r: int(r.metadata.get("ordinal", 0))
     )
     paragraphs: list[tuple[str, Passage]] = []
-    seen: set[str] = set()
+    previous = ""
     for row in rows:
         p = Passage.from_row(row, passage.score)
-        for para in row.text.split("\n"):
+        fresh = row.text[overlap_length(previous, row.text) :]
+        if paragraphs and fresh and not fresh.startswith("\n") and not previous.endswith("\n"):
+            # The chunk starts inside the paragraph the previous chunk ended with: finish that one.
+            head, _, fresh = fresh.partition("\n")
+            text, owner = paragraphs[-1]
+            paragraphs[-1] = (" ".join((text + " " + head).split()), owner)
+        previous = row.text
+        for para in fresh.split("\n"):
             para = " ".join(para.split())
-            if para and para not in seen:  # chunks overlap: a paragraph may appear twice
-                seen.add(para)
+            if para:
                 paragraphs.append((para, p))
     runs: list[_Run] = []
     i = 1  # the section's first paragraph is its heading, not an item
     while i < len(paragraphs):
         j = i
+        # Bullets (no full stop) end where sentences start again: "These subgroups meet monthly."
+        bullets = not paragraphs[i][0].rstrip().endswith(".")
         while j < len(paragraphs) and _is_item(paragraphs[j][0]):
+            if bullets and paragraphs[j][0].rstrip().endswith(".") and j - i >= MIN_ITEMS:
+                break
             j += 1
         items = paragraphs[i:j]
         intro = paragraphs[i - 1][0] if i > 0 else ""
@@ -117,11 +143,21 @@ def _runs(index: Index, passage: Passage) -> list[_Run]:
             sum(not t.rstrip().endswith(".") for t, _ in items) * BULLET_SHARE_DEN >= len(items) * BULLET_SHARE_NUM
         )
         if len(items) >= MIN_ITEMS and (intro.endswith(":") or bullet_like):
-            runs.append(_Run(intro, f"{passage.locator} {intro}", items, 0.0))
+            owner = paragraphs[i - 1][1] if i > 0 else None
+            runs.append(_Run(intro, f"{passage.locator} {intro}", items, 0.0, owner))
             i = j
         else:
             i += 1
     return runs
+
+
+def overlap_length(previous: str, text: str) -> int:
+    """Characters at the start of ``text`` that repeat the end of ``previous`` (chunks of a
+    split section overlap by a few words)."""
+    for k in range(min(len(previous), len(text)), 0, -1):
+        if previous.endswith(text[:k]) and (k == len(text) or not text[k - 1].isalnum() or not text[k].isalnum()):
+            return k
+    return 0
 
 
 def _is_item(paragraph: str) -> bool:

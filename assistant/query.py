@@ -39,6 +39,7 @@ _SEVERAL_Q = re.compile(
 _WHEN_Q = re.compile(r"^\s*(?:and\s+)?when\b|\b(by when|what date|which date|how long ago|what time)\b", re.I)
 _LIST_Q = re.compile(
     r"\b(list|what (are|were) the \w+s\b|which \w+s\b|what \w+s (did|does|do|are|were|have|has)\b|"
+    r"(what|which) (two|three|four|five|six|seven|eight|nine|ten|\d+) (\w+ )?\w+s\b|"
     r"recommendations|priorities|areas|subgroups|objectives|strengths)\b",
     re.I,
 )
@@ -66,6 +67,8 @@ _MONTH_MEETING = re.compile(
     r"(?:\s+(?:meeting|minutes|committee))?|\b(?P<month2>" + "|".join(_MONTHS) + r")\s+(?:meeting|minutes)\b",
     re.I,
 )
+_POINT_IN_MONTH = re.compile(r"\b(?:end|start|beginning|middle|close|by|since|until)\s*$", re.I)
+""""At the end of January" dates a figure, not a meeting."""
 _MINUTES_OF = re.compile(r"\bminutes of (?:the|its|that|our)?\s*(?:meeting|\d)", re.I)
 _YES_NO = re.compile(r"^\s*(did|do|does|is|are|was|were|has|have|had|will|would|can|could|should)\b", re.I)
 _LABEL = re.compile(r"\b(?:Band|Tier|Phase|Stage|Level|Grade|Zone|Ward|Option|Scheme) [A-Z0-9]\b")
@@ -191,7 +194,11 @@ def meeting_reference(
             return held, None
         return None, f"the papers hold no minutes or papers of a meeting on {', '.join(full)}"
     dates: list[str] = []
-    months = [(m.group("month") or m.group("month2"), m.group("year")) for m in _MONTH_MEETING.finditer(question)]
+    months = [
+        (m.group("month") or m.group("month2"), m.group("year"))
+        for m in _MONTH_MEETING.finditer(question)
+        if not _POINT_IN_MONTH.search(question[: m.start()])
+    ]
     if not months and _MEETINGS.search(question):  # "both the January and the March meetings"
         months = [(m.group(1), None) for m in _MONTH_NAME.finditer(question)]
     for name, year in months:
