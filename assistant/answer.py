@@ -136,7 +136,18 @@ def lexical_share(terms: list[str], weights: dict[str, float], text: str) -> flo
         return 0.0
     have = word_set(text)
     stems = {stem(t) for t in have}
-    return sum(weights.get(t, 0.0) for t in terms if t in have or t.rstrip("s") in have or stem(t) in stems) / total
+    return sum(weights.get(t, 0.0) for t in terms if _has_term(t, have, stems)) / total
+
+
+PREFIX_MIN = 5
+"""A question word this long or longer also meets words it begins ("check" / "checkups")."""
+
+
+def _has_term(term: str, have: set[str], stems: set[str]) -> bool:
+    if term in have or term.rstrip("s") in have or stem(term) in stems:
+        return True
+    root = stem(term)
+    return len(root) >= PREFIX_MIN and any(w.startswith(root) for w in have)
 
 
 def cue_score(info: QuestionInfo, text: str, question: str, common_words: set[str] | None = None) -> int:
