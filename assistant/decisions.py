@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer, lexical_share, word_set
+from assistant.answer import PREFIX_MIN, Answer, abstain, lexical_share, stem, word_set
+from assistant.query import GENERIC_TERMS
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates, human_date
 from ingest.store import Index
@@ -20,6 +21,37 @@ W_TITLE = 0.3
 """Weight of the question's words found in a resolution's minute title and text, beside similarity."""
 MIN_DECISION_SCORE = 0.3
 """A decision this far from the question (cosine) is not taken as what the question asks about."""
+SUBJECT_POOL = 4
+"""Top passages whose minute items' decisions are considered beside the nearest decisions."""
+SUBJECT_SHARE = 0.5
+"""Share of the question's subject words a minute item must hold to answer a decision question."""
+DECISION_WORDS = frozenset(
+    {
+        "resolve",
+        "resolved",
+        "resolution",
+        "resolutions",
+        "decide",
+        "decided",
+        "decision",
+        "decisions",
+        "agree",
+        "agreed",
+        "approve",
+        "approved",
+        "committee",
+        "panel",
+        "meeting",
+        "meetings",
+        "minutes",
+        "members",
+        "councillors",
+        "council",
+        "recorded",
+        "record",
+    }
+)
+"""Words about deciding, not about what was decided."""
 
 
 _PROPOSAL_QUESTION = re.compile(
@@ -57,21 +89,39 @@ def answer_decision(
     retrieval: Retrieval,
     filters: dict[str, Any] | None = None,
     kind: str = "decision",
+    rarity: dict[str, float] | None = None,
 ) -> Answer | None:
     """Quote every decision (or, with ``kind="proposal"``, every recommendation put to the meeting)
-    of the minute item or report section whose records best match the question."""
+    of the minute item or report section whose records best match the question. ``rarity``
+    weighs the question's words (inverse document frequency) when checking what an item is about."""
     where: dict[str, Any] = {"$and": [{"record_type": "resolution"}, {"kind": kind}]}
     if filters and filters.get("doc_id"):
         where["$and"].append({"doc_id": filters["doc_id"]})
     if filters and filters.get("meeting_dates"):
         where["$and"].append({"meeting_date": {"$in": list(filters["meeting_dates"])}})
     hits = index.query("records", query_vector, DECISION_POOL, where)
-    if not hits or hits[0][1] < MIN_DECISION_SCORE:
+    # Decisions of the minute items the passage search ranks first, even when the decision's own
+    # words are far from the question's ("It was agreed to object…" under an item about bungalows).
+    sections = list(dict.fromkeys(p.section_id for p in retrieval.passages[:SUBJECT_POOL]))
+    if sections:
+        seen = {row.id for row, _ in hits}
+        in_sections = {"$and": [*where["$and"], {"section_id": {"$in": sections}}]}
+        hits += [h for h in index.query("records", query_vector, DECISION_POOL, in_sections) if h[0].id not in seen]
+        hits.sort(key=lambda h: -h[1])
+    if not hits:
+        return None
+    if kind == "proposal" and hits[0][1] < MIN_DECISION_SCORE:
         return None
     # Re-rank by the question's words in the minute item's title and the resolution itself.
     terms = sorted(word_set(question))
     weights = dict.fromkeys(terms, 1.0)
     hits.sort(key=lambda h: -(h[1] + W_TITLE * lexical_share(terms, weights, _context(h[0]))))
+    texts: dict[str, str] = {}
+    about = [h for h in hits if kind == "proposal" or _is_about(index, question, h[0], texts, rarity or {})]
+    if not about:
+        # The nearest decisions are about something else: the minutes record none on this subject.
+        return abstain(question, retrieval, "the minutes in the papers record no decision about that")
+    hits = about
     best = hits[0][0]
     if _names_another_body(question, best.metadata.get("committee") or ""):
         return None
@@ -134,6 +184,31 @@ def _later_confirmation(index: Index, meeting_date: str | None, committee: str |
         if chunks:
             return row, _chunk_holding(chunks, row.text)
     return None
+
+
+def _is_about(index: Index, question: str, row, texts: dict[str, str], rarity: dict[str, float]) -> bool:
+    """Most of the weight of the question's subject words (not the names of the council, committee or meeting,
+    nor words about deciding) appear in the resolution's minute item. ``texts`` caches each
+    item's text by section id."""
+    meta = row.metadata
+    named = word_set(" ".join(str(meta.get(k) or "") for k in ("doc_title", "organisation", "committee")))
+    named_stems = {stem(w) for w in named}
+    subject = sorted(
+        t
+        for t in word_set(question) - named - DECISION_WORDS - GENERIC_TERMS
+        # "commissioners" names the Planning Commission's members, not what was decided.
+        if not any(stem(t).startswith(n) for n in named_stems if len(n) >= PREFIX_MIN)
+    )
+    if not subject:
+        return True
+    section_id = meta["section_id"]
+    if section_id not in texts:
+        texts[section_id] = " ".join(c.text for c in index.get("chunks", where={"section_id": section_id}))
+    text = _context(row) + " " + texts[section_id]
+    # A word the papers never use weighs as much as the rarest they do.
+    top = max(rarity.values(), default=1.0)
+    weights = {t: rarity.get(t, top) for t in subject}
+    return lexical_share(subject, weights, text) >= SUBJECT_SHARE
 
 
 def _context(row) -> str:

@@ -8,13 +8,15 @@ answer with citations (→ optional LLM wording, checked against the citations).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import Answer, abstain, compose_answer
+from assistant.answer import Answer, abstain, compose_answer, word_set
 from assistant.decisions import answer_decision, is_decision_question, is_proposal_question
 from assistant.definitions import Glossary, answer_definition
 from assistant.evidence import gather
@@ -68,6 +70,7 @@ class Assistant:
         self._glossary: Glossary | None = None
         self._meetings: dict[str, set[str]] | None = None
         self._common: set[str] | None = None
+        self._rarity: dict[str, float] | None = None
         self._lexical: LiveLexicalIndex | None = None
         self.writer = LLMWriter.from_settings(settings)
         """Writes answers from the evidence when an LLM endpoint is configured; None otherwise."""
@@ -103,6 +106,7 @@ class Assistant:
             self._glossary = None
             self._meetings = None
             self._common = None
+            self._rarity = None
 
     @property
     def lexical(self) -> LiveLexicalIndex:
@@ -141,6 +145,19 @@ class Assistant:
                     common.update(re.findall(r"\b[a-z][a-z'’-]+\b", row.text))
                 self._common = common
             return self._common
+
+    def word_rarity(self) -> dict[str, float]:
+        """Inverse document frequency of each word over the stored passages: "sexual" weighs more
+        than "services" when deciding what a question is about."""
+        with self._lock:
+            if self._rarity is None:
+                counts: Counter[str] = Counter()
+                rows = self.index.get("chunks")
+                for row in rows:
+                    counts.update(word_set(row.text))
+                n = len(rows)
+                self._rarity = {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
+            return self._rarity
 
     def warm_up(self) -> None:
         """Load the model before the first question, so latency excludes it."""
@@ -184,7 +201,15 @@ class Assistant:
             answer = answer_definition(self.index, self.glossary, info.defines, question, retrieval)
             return self._finish(answer, started, session, understood)
         if decision_kind:
-            decided = answer_decision(self.index, understood, vector, retrieval, filters or None, kind=decision_kind)
+            decided = answer_decision(
+                self.index,
+                understood,
+                vector,
+                retrieval,
+                filters or None,
+                kind=decision_kind,
+                rarity=self.word_rarity(),
+            )
             if decided is not None:
                 decided.question = question
                 return self._finish(decided, started, session, understood)

@@ -190,6 +190,35 @@ def test_a_proposal_is_not_a_decision(assistant: Assistant) -> None:
     assert "is asked to note the feedback of the Local Government Association Peer Team" in answer.text
 
 
+def test_decision_on_a_subject_no_minutes_record_is_declined(assistant: Assistant) -> None:
+    # Minutes hold decisions on the budget and on repairs, none on the peer review's sexual health findings.
+    answer = assistant.ask("What did the committee decide about sexual health services?")
+    assert answer.abstained and answer.citations == []
+    assert "record no decision about that" in answer.text
+
+
+def test_end_of_a_month_dates_a_figure_not_a_meeting(assistant: Assistant) -> None:
+    answer = assistant.ask(
+        "How many children had been on a child protection plan for two years or more at the end of January?"
+    )
+    assert not answer.abstained
+    assert "18 children out of 268 children on CP plans" in answer.text
+    assert not any(c.locator.startswith("Minutes, 24 January 2024") for c in answer.citations)
+
+
+def test_list_is_quoted_with_the_sentence_that_announces_it(assistant: Assistant) -> None:
+    answer = assistant.ask("What thematic subgroups sit under the neglect task and finish group?")
+    lines = answer.text.splitlines()
+    assert lines[0] == "“The NIPTIF has established five thematic subgroups.” [1]"
+    assert [line.split(" [")[0] for line in lines[1:]] == [
+        "• “0-5 Babies and Children Subgroup”",
+        "• “5+ Children and Young People Subgroup”",
+        "• “Social Care Subgroup”",
+        "• “Poverty, Housing and Environment Subgroup”",
+        "• “Information, Advice and Guidance Subgroup”",
+    ]
+
+
 def test_meeting_the_papers_do_not_hold_is_declined(assistant: Assistant) -> None:
     answer = assistant.ask("What did the committee decide about the budget at its 5 December 2023 meeting?")
     assert answer.abstained and answer.citations == []
