@@ -294,6 +294,13 @@ def compose_answer(
         return abstain(question, retrieval, "no passage gives that sum")
     if info.wants_who and not info.wants_number and not any(cue_score(_who_only(), c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage names who")
+    chosen_as = _CHOSEN_AS.search(question)
+    if chosen_as and not any(
+        re.search(rf"\b{chosen_as.group('verb')}", c.text, re.I)
+        and names_a_person(c.text, question, common_words or set())
+        for c in chosen
+    ):
+        return abstain(question, retrieval, f"no passage names who was {chosen_as.group(0).split()[-1]}")
     if info.wants_name and not any(_names_who_was_asked(c.text, question, common_words or set()) for c in chosen):
         return abstain(question, retrieval, "no passage gives that name")
 
@@ -320,6 +327,10 @@ FIELD_LABELS = {
 """Labels of "Label: value" lines (plan rows, cover sheets) that answer who or when."""
 
 
+_CHOSEN_AS = re.compile(
+    r"\bwho (?:was|were|is|has been|had been) (?P<verb>elect|appoint|nominat|chose|named|co-opt)\w*", re.I
+)
+"""'Who was elected Chair': the answer names someone in a sentence that says so, not any name nearby."""
 NAME_SUBJECT_SHARE = 0.5
 """A name answers "who is the X" only in a sentence holding at least this share of X's words."""
 _MONEY_Q = re.compile(
