@@ -9,8 +9,10 @@ single document. Rules are about council papers in general, never one council.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,8 +122,15 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
 
 
 def file_slug(source_file: str) -> str:
-    """The prefix of every id a file contributes: its name without extension, slugified."""
-    return slugify(source_file.rsplit(".", 1)[0])
+    """The prefix of every id a file contributes: its name without extension, slugified. A name
+    with letters the ASCII slug drops (Greek, Chinese, ``ø``) gets a short hash of the name too,
+    so two such names (``会议纪要.pdf``, ``議事録.pdf``) do not share ids as ``untitled``."""
+    stem = source_file.rsplit(".", 1)[0]
+    slug = slugify(stem)
+    decomposed = unicodedata.normalize("NFKD", stem)
+    if any(ch.isalnum() and not ch.isascii() and not unicodedata.combining(ch) for ch in decomposed):
+        slug += "-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    return slug
 
 
 def doc_label(doc: Document) -> str:

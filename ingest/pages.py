@@ -14,14 +14,21 @@ Clean-up, in order:
   rejoined; the hyphen is kept when the document shows the word hyphenated
   elsewhere or the word looks like a real compound (``step-down``, ``non-statutory``).
 
-Errors a person can act on (missing, empty, not a PDF, damaged, password, scan)
-are raised as :class:`~ingest.errors.IngestError`.
+Errors a person can act on (missing, empty, not a PDF, damaged, malformed, password,
+scan, too large or too slow to read) are raised as :class:`~ingest.errors.IngestError`.
+
+Reading is bounded by settings, so a hostile file cannot hang ingest or eat memory: a page
+count limit checked before any page is read, a per-page and a per-file text limit checked
+while pypdf produces the text (so a page holding megabytes of text is stopped after its first
+``max_page_chars`` characters, not parsed to the end), and a time budget checked at every
+content-stream operator. pypdf itself caps decompression, page-tree depth and cycles.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import itertools
 import logging
 import math
@@ -31,12 +38,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+from pypdf import PageObject, PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PdfStreamError
+from pypdf.generic import ArrayObject
 
 from ingest.errors import IngestError
 from ingest.models import Page
+from ingest.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +82,31 @@ MSG_NEEDS_CRYPTO = (
     "install it, or save the PDF without encryption, and try again"
 )
 MSG_SCANNED = "has no text layer (it looks like a scanned image); OCR is not supported"
+MSG_LOOP = "is malformed: its page tree refers back to itself; save it again from the program that made it"
+MSG_TOO_DEEP = (
+    "is malformed: its objects are nested too deeply to be read safely; save it again from the program that made it"
+)
+MSG_TOO_MANY_PAGES = (
+    "has {count:,} pages, more than the {limit:,} allowed (SCRUTINEER_MAX_PAGES); split it or raise the limit"
+)
+MSG_PAGE_TOO_LONG = (
+    "page {page} holds more than {limit:,} characters of text, far more than a printed page can"
+    " (SCRUTINEER_MAX_PAGE_CHARS); it may be damaged or machine-generated"
+)
+MSG_FILE_TOO_LONG = (
+    "holds more than {limit:,} characters of text (stopped at page {page}; SCRUTINEER_MAX_FILE_CHARS);"
+    " split it or raise the limit"
+)
+MSG_TOO_SLOW = (
+    "took longer than {limit:g} s to read (stopped at page {page} of {count}; SCRUTINEER_PARSE_TIMEOUT_S);"
+    " it may be damaged or unusually complex"
+)
+MSG_PAGE_CONTENT_TOO_BIG = (
+    "page {page} carries more than {limit:g} MB of drawing instructions (SCRUTINEER_MAX_PAGE_CONTENT_MB), too"
+    " much to read safely; it may be damaged or a very detailed drawing — raise the limit if it is genuine"
+)
+#: Content-stream operators between two looks at the clock (a clock read per operator is waste).
+CLOCK_EVERY_OPS = 256
 
 #: File signatures of things people save under a .pdf name by mistake.
 _SNIFF: tuple[tuple[bytes, str], ...] = (
@@ -136,19 +171,43 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_pages(path: Path) -> list[Page]:
-    """Extract and clean the text of every page of the PDF at ``path``.
+def read_file(path: Path) -> bytes:
+    """All the bytes of the file at ``path``, read once: ingest hashes and parses this one copy,
+    so the hash it records always describes the bytes it parsed. (pypdf reads the whole file
+    into memory anyway.)"""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IngestError(path, MSG_NOT_A_FILE)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(path, MSG_NOT_FOUND) from None
+    except PermissionError:
+        raise IngestError(path, MSG_UNREADABLE.format(reason="permission denied")) from None
+    except OSError as err:
+        raise IngestError(path, MSG_UNREADABLE.format(reason=err.strerror or type(err).__name__)) from None
 
-    Raises :class:`IngestError` when the file is missing, empty, not a PDF, damaged,
-    needs a password or has no text layer at all. Pages without text (a blank or
-    image-only page inside a text PDF) are returned with empty text.
+
+def extract_pages(path: Path, settings: Settings | None = None, data: bytes | None = None) -> list[Page]:
+    """Extract and clean the text of every page of the PDF at ``path`` (or of ``data``, the
+    file's bytes already read; ``path`` then only names the file in messages).
+
+    Raises :class:`IngestError` when the file is missing, empty, not a PDF, damaged or
+    malformed, needs a password, has no text layer at all, or exceeds the limits in
+    ``settings`` (pages, text per page and per file, seconds). Pages without text (a blank
+    or image-only page inside a text PDF) are returned with empty text.
     """
     path = Path(path)
+    settings = settings or Settings()
     started = time.perf_counter()
-    _check_file(path)
+    if data is None:
+        data = read_file(path)
+    _check_head(path, data[:SIGNATURE_WINDOW])
     with _quiet_pypdf():
-        reader = _open(path)
-        raw = [_extract_page(path, reader, index) for index in range(_page_count(path, reader))]
+        reader = _open(path, data)
+        count = _page_count(path, reader, settings.max_pages)
+        budget = _Budget(path, settings, count)
+        raw = [_extract_page(path, reader, index, budget) for index in range(count)]
     extracted = time.perf_counter()
 
     texts = _clean_document([text for text, _ in raw], reading_order=True)
@@ -175,19 +234,8 @@ def extract_pages(path: Path) -> list[Page]:
 # --- opening -----------------------------------------------------------------
 
 
-def _check_file(path: Path) -> None:
-    """Catch the mistakes that need no PDF parser, with messages to match."""
-    try:
-        if path.is_dir():
-            raise IngestError(path, MSG_NOT_A_FILE)
-        with path.open("rb") as fh:
-            head = fh.read(SIGNATURE_WINDOW)
-    except FileNotFoundError:
-        raise IngestError(path, MSG_NOT_FOUND) from None
-    except PermissionError:
-        raise IngestError(path, MSG_UNREADABLE.format(reason="permission denied")) from None
-    except OSError as err:
-        raise IngestError(path, MSG_UNREADABLE.format(reason=err.strerror or type(err).__name__)) from None
+def _check_head(path: Path, head: bytes) -> None:
+    """Catch the mistakes that need no PDF parser (from the file's first bytes), with messages to match."""
     if not head:
         raise IngestError(path, MSG_EMPTY)
     if PDF_SIGNATURE not in head:
@@ -222,9 +270,22 @@ def _quiet_pypdf() -> Iterator[None]:
         pypdf_logger.setLevel(previous)
 
 
-def _open(path: Path) -> PdfReader:
+def _malformed(err: BaseException) -> str | None:
+    """The message for a file built so that reading it loops or recurses (pypdf detects page-tree
+    cycles and depth; a RecursionError may sit under its generic read error), else None."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, RecursionError) or (isinstance(seen, LimitReachedError) and "depth" in str(seen).lower()):
+            return MSG_TOO_DEEP
+        if isinstance(seen, PdfReadError) and "cyclic" in str(seen).lower():
+            return MSG_LOOP
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _open(path: Path, data: bytes) -> PdfReader:
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             # The empty password opens owner-password-only files (no restriction on
             # reading); anything else needs a password we do not have.
@@ -235,16 +296,16 @@ def _open(path: Path) -> PdfReader:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except (PdfStreamError, PdfReadError) as err:
         logger.debug("%s: pypdf could not open it: %r", path.name, err)
-        raise IngestError(path, MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
     except Exception as err:
-        # pypdf also lets plain ValueError/KeyError/... escape on damaged files; they
-        # mean the same to the user. KeyboardInterrupt is not an Exception, so it passes.
+        # pypdf also lets plain ValueError/KeyError/RecursionError/... escape on damaged files;
+        # they mean the same to the user. KeyboardInterrupt is not an Exception, so it passes.
         logger.debug("%s: pypdf failed while opening it: %r", path.name, err)
-        raise IngestError(path, MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
     return reader
 
 
-def _page_count(path: Path, reader: PdfReader) -> int:
+def _page_count(path: Path, reader: PdfReader, max_pages: int) -> int:
     try:
         count = len(reader.pages)
     except FileNotDecryptedError:
@@ -253,29 +314,116 @@ def _page_count(path: Path, reader: PdfReader) -> int:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf could not read the page tree: %r", path.name, err)
-        raise IngestError(path, MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
     if count == 0:
         raise IngestError(path, MSG_NO_PAGES)
+    if count > max_pages:
+        raise IngestError(path, MSG_TOO_MANY_PAGES.format(count=count, limit=max_pages))
     return count
 
 
-def _extract_page(path: Path, reader: PdfReader, index: int) -> tuple[str, str]:
+class _Budget:
+    """The limits on reading one file, checked from inside pypdf's text extraction through its
+    visitor callbacks, so an oversized or endless page is stopped part-way, not read to the end."""
+
+    def __init__(self, path: Path, settings: Settings, page_count: int) -> None:
+        self.path = path
+        self.page_count = page_count
+        self.max_page_chars = settings.max_page_chars
+        self.max_file_chars = settings.max_file_chars
+        self.timeout_s = settings.parse_timeout_s
+        self.max_content_bytes = int(settings.max_page_content_mb * 1_000_000)
+        self.deadline = time.monotonic() + settings.parse_timeout_s
+        self.file_chars = 0
+        self.page = 0
+        self.page_chars = 0
+        self.ops = 0
+
+    def start_page(self, number: int) -> None:
+        self.page = number
+        self.page_chars = 0
+        self.check_clock()
+
+    def check_clock(self) -> None:
+        if time.monotonic() >= self.deadline:
+            raise IngestError(
+                self.path, MSG_TOO_SLOW.format(limit=self.timeout_s, page=self.page, count=self.page_count)
+            )
+
+    def check_content(self, page: PageObject) -> None:
+        """Refuse a page whose drawing instructions (its content streams and the forms it draws)
+        are too large to parse: pypdf parses them whole before the first operator can be checked,
+        in time and memory that grow with their size. Stops adding up as soon as the cap is passed."""
+        total = 0
+        try:
+            for stream in _content_streams(page):
+                total += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+                if total > self.max_content_bytes:
+                    break
+        except Exception as err:
+            # An odd or broken entry is left to text extraction, which has always judged it.
+            logger.debug("%s: could not size the content of page %d: %r", self.path.name, self.page, err)
+            return
+        if total > self.max_content_bytes:
+            raise IngestError(
+                self.path, MSG_PAGE_CONTENT_TOO_BIG.format(page=self.page, limit=self.max_content_bytes / 1_000_000)
+            )
+
+    def on_operator(self, *_: object) -> None:
+        self.ops += 1
+        if self.ops % CLOCK_EVERY_OPS == 0:
+            self.check_clock()
+
+    def on_text(self, text: str, *_: object) -> None:
+        self.page_chars += len(text)
+        self.file_chars += len(text)
+        if self.page_chars > self.max_page_chars:
+            raise IngestError(self.path, MSG_PAGE_TOO_LONG.format(page=self.page, limit=self.max_page_chars))
+        if self.file_chars > self.max_file_chars:
+            raise IngestError(self.path, MSG_FILE_TOO_LONG.format(page=self.page, limit=self.max_file_chars))
+
+
+def _content_streams(page: PageObject) -> Iterator[Any]:
+    """The page's content streams, then the form XObjects its resources name (one level: a form
+    inside a form is rare in council papers, and pypdf's own caps still apply to it)."""
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else None
+    if isinstance(contents, ArrayObject):
+        yield from (item.get_object() for item in contents)
+    elif contents is not None:
+        yield contents
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    for ref in xobjects.get_object().values() if xobjects is not None else ():
+        xobject = ref.get_object()
+        if xobject.get("/Subtype") == "/Form":
+            yield xobject
+
+
+def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) -> tuple[str, str]:
     """(plain text, layout text) of one page, before clean-up."""
+    budget.start_page(index + 1)
     try:
         page = reader.pages[index]
-        text = page.extract_text()
+        budget.check_content(page)
+        text = page.extract_text(visitor_operand_before=budget.on_operator, visitor_text=budget.on_text)
+    except IngestError:
+        raise
     except FileNotDecryptedError:
         raise IngestError(path, MSG_PASSWORD) from None
     except DependencyError:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf failed on page %d: %r", path.name, index + 1, err)
-        raise IngestError(path, MSG_PAGE_DAMAGED.format(page=index + 1)) from err
+        raise IngestError(path, _malformed(err) or MSG_PAGE_DAMAGED.format(page=index + 1)) from err
+    # Layout mode takes no visitors; the plain text above has already held the page to its
+    # limits, and layout mode reads the same operators, so only the clock is checked after it.
     try:
         layout = page.extract_text(extraction_mode="layout")
     except Exception as err:
         logger.debug("%s: layout mode failed on page %d, using plain text: %r", path.name, index + 1, err)
         layout = text
+    budget.check_clock()
     if not layout.strip() and text.strip():
         # Layout mode does not look inside form XObjects, where some producers put
         # the whole page; the plain text is the best layout we have then.

@@ -2,7 +2,8 @@
 
 ``parse_pdf`` is pure (a file in, records out); ``ingest_paths`` and ``sync_folder``
 write to the index under a single-writer lock, re-embedding only text whose content
-hash is new, and replacing a changed file's rows as a whole.
+hash is new, and replacing a changed file's rows as a whole. Every write first repairs
+what a writer that died part-way left behind (:meth:`ingest.store.Index.recover_pending`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from ingest import faults
 from ingest.chunks import SentenceUnit, chunk_document, content_hash
 from ingest.documents import file_slug, segment_pack
 from ingest.embeddings import Embedder
@@ -27,7 +30,7 @@ from ingest.errors import IngestBusyError, IngestError
 from ingest.glossary import inline_definitions, parse_glossary
 from ingest.lexical import LexicalIndex
 from ingest.models import Chunk, Document, GlossaryEntry, Page, Resolution, Section
-from ingest.pages import extract_pages, file_sha256
+from ingest.pages import extract_pages, file_sha256, read_file
 from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
 from ingest.settings import Settings
@@ -39,6 +42,14 @@ PARSER_VERSION = "4"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
+READ_ATTEMPTS = 3
+"""Reads of a file that keeps changing while it is read before it is refused."""
+REREAD_PAUSE_S = 0.5
+"""Pause before reading a changed file again, so a copy in progress can finish."""
+MSG_CHANGING = (
+    "changed while it was being read ({attempts} attempts); it is probably still being copied or saved —"
+    " try again when it has finished"
+)
 
 
 @dataclass
@@ -66,6 +77,10 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    """(file, the already ingested file with the same bytes): skipped, not an error."""
+    recovered: list[str] = field(default_factory=list)
+    """Files an earlier, interrupted ingest left half-written; their partial rows were removed."""
     documents: int = 0
     sections: int = 0
     chunks: int = 0
@@ -85,6 +100,11 @@ class IngestReport:
             f" {self.resolutions} resolutions, {self.glossary} glossary entries",
             f"{self.embedded} texts embedded, {self.reused} reused, {self.seconds:.1f} s",
         ]
+        parts += [f"{name}: already ingested as {twin}; skipped" for name, twin in self.duplicates]
+        if self.recovered:
+            parts.append(
+                "recovered from an interrupted ingest: removed the partial rows of " + ", ".join(self.recovered)
+            )
         return "\n".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -136,9 +156,34 @@ def derive(
     return Derived(sections, chunks, sentences, resolutions, glossary)
 
 
+def read_pages(path: Path, settings: Settings) -> tuple[list[Page], str]:
+    """The pages of the PDF at ``path`` and the sha256 of exactly the bytes they came from.
+
+    The file is read once and parsed from that copy; afterwards it is hashed again on disk. If
+    it changed meanwhile (replaced or still being written, so the copy may be a mix of two
+    versions), it is read again, up to :data:`READ_ATTEMPTS` times, then refused: what is stored
+    always comes from one whole version of the file, and its recorded hash is that version's."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        data = read_file(path)
+        sha = hashlib.sha256(data).hexdigest()
+        try:
+            pages = extract_pages(path, settings, data=data)
+        except IngestError:
+            # A copy caught half-written reads as damaged; only a file that stayed put is.
+            if file_sha256(path) == sha:
+                raise
+        else:
+            if file_sha256(path) == sha:
+                return pages, sha
+        log.warning("%s: changed while it was being read (attempt %d of %d)", path.name, attempt, READ_ATTEMPTS)
+        if attempt < READ_ATTEMPTS:
+            time.sleep(REREAD_PAUSE_S)
+    raise IngestError(path, MSG_CHANGING.format(attempts=READ_ATTEMPTS))
+
+
 def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
     """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError."""
-    pages = extract_pages(path)
+    pages, sha = read_pages(path, settings)
     documents = segment_pack(pages, path.name)
     d = derive(pages, documents, model_id, settings)
     if not d.chunks:
@@ -146,7 +191,7 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
     return ParsedFile(
         path.name,
         str(path.parent.resolve()),
-        file_sha256(path),
+        sha,
         model_id,
         len(pages),
         documents,
@@ -198,27 +243,24 @@ class Ingestor:
         report = IngestReport()
         started = time.perf_counter()
         with writer_lock(self.settings):
-            known = self.index.file_records()
-            bar = tqdm(paths, desc="ingest", unit="file", disable=progress is not None or len(paths) < 2)
-            for n, path in enumerate(bar):
-                if progress:
-                    progress(n / max(len(paths), 1), f"Reading {path.name}")
-                self._ingest_one(Path(path), known, report, force)
-            if report.ingested:
-                self.refresh_derived()
+            self._recover(report)
+            self._ingest_locked(paths, report, progress, force)
+            self._finish(report)
         report.seconds = time.perf_counter() - started
         return report
 
     def sync_folder(
         self, folder: Path, force: bool = False, progress: Callable[[float, str], None] | None = None
     ) -> IngestReport:
-        """Make the index match the PDFs in ``folder``: add new, replace changed, remove gone."""
+        """Make the index match the PDFs in ``folder``: remove gone, add new, replace changed.
+        Removals go first, so a copy of a removed file under another name is not skipped as its duplicate."""
         if not folder.is_dir():
             raise IngestError(folder, "corpus folder does not exist")
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".pdf" and p.is_file())
-        report = self.ingest_paths(paths, progress=progress, force=force)
+        report = IngestReport()
         started = time.perf_counter()
         with writer_lock(self.settings):
+            self._recover(report)
             present = {p.name for p in paths}
             folder_key = str(folder.resolve())
             for name, meta in self.index.file_records().items():
@@ -226,17 +268,48 @@ class Ingestor:
                     self.index.remove_file(name)
                     report.removed.append(name)
                     log.info("%s: removed from the index (no longer in %s)", name, folder)
-            if report.removed:
-                self.refresh_derived()
-        report.seconds += time.perf_counter() - started
+            self._ingest_locked(paths, report, progress, force)
+            self._finish(report)
+        report.seconds = time.perf_counter() - started
         return report
 
     def remove(self, source_file: str) -> bool:
+        report = IngestReport()
         with writer_lock(self.settings):
-            removed = self.index.remove_file(source_file) > 0
-            if removed:
-                self.refresh_derived()
-            return removed
+            self._recover(report)
+            if self.index.remove_file(source_file) > 0:
+                report.removed.append(source_file)
+            self._finish(report)
+        return bool(report.removed)
+
+    def recover(self) -> list[str]:
+        """Repair what an interrupted ingest left (see :meth:`Index.recover_pending`) without
+        ingesting anything; every ingest does this first anyway. Returns the files repaired."""
+        report = IngestReport()
+        with writer_lock(self.settings):
+            self._recover(report)
+            self._finish(report)
+        return report.recovered
+
+    def _recover(self, report: IngestReport) -> None:
+        """Before anything else a writer does: remove the rows of files a dead writer left half-written."""
+        report.recovered.extend(self.index.recover_pending())
+
+    def _ingest_locked(
+        self, paths: Sequence[Path], report: IngestReport, progress: Callable[[float, str], None] | None, force: bool
+    ) -> None:
+        known = self.index.file_records()
+        bar = tqdm(paths, desc="ingest", unit="file", disable=progress is not None or len(paths) < 2)
+        for n, path in enumerate(bar):
+            if progress:
+                progress(n / max(len(paths), 1), f"Reading {Path(path).name}")
+            self._ingest_one(Path(path), known, report, force)
+
+    def _finish(self, report: IngestReport) -> None:
+        """Refresh what is derived from Chroma when this run changed it."""
+        if report.ingested or report.removed or report.recovered:
+            faults.reached("after_chroma_write")
+            self.refresh_derived()
 
     def refresh_derived(self) -> None:
         """Rebuild what is derived from Chroma (the lexical index) now, so the first question after
@@ -256,6 +329,12 @@ class Ingestor:
                     path,
                     f"a different file with this name is already ingested from {previous.get('folder')}; rename it",
                 )
+            if previous is None and sha:
+                twin = next((name for name, meta in known.items() if meta.get("sha256") == sha), None)
+                if twin:
+                    log.info("%s: already ingested as %s; skipped", path.name, twin)
+                    report.duplicates.append((path.name, twin))
+                    return
             slug = file_slug(path.name)
             clash = next((name for name in known if name != path.name and file_slug(name) == slug), None)
             if clash:
@@ -273,6 +352,7 @@ class Ingestor:
                 report.unchanged.append(path.name)
                 return
             parsed = parse_pdf(path, self.embedder.model_id, self.settings)
+            faults.reached("after_parse")
         except IngestError as exc:
             log.error("%s", exc)
             report.failed.append((path.name, str(exc)))
@@ -332,6 +412,7 @@ class Ingestor:
                 for text, vec in zip(part, self.embedder.embed(part), strict=True):
                     for r in by_text[text]:
                         fresh[r.metadata["content_hash"]] = vec
+                faults.reached("mid_embedding")
         for r in rows:
             r.metadata.pop("_embed", None)
             h = r.metadata["content_hash"]

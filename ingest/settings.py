@@ -38,6 +38,7 @@ class Settings:
         "Folder where PDFs uploaded through the app are stored (not the git-tracked corpus).",
         PROJECT_ROOT / ".scrutineer" / "uploads",
     )
+    upload_max_mb: int = _doc("Largest PDF, in megabytes, that the app accepts as an upload.", 50)
     chroma_url: str | None = _doc(
         "URL of a Chroma server (http://host:port). Unset: embedded Chroma in index_dir.", None
     )
@@ -53,6 +54,28 @@ class Settings:
         "Name of the embedding model, recorded in content hashes and eval summaries.", "all-MiniLM-L6-v2"
     )
     embed_batch_size: int = _doc("Texts embedded per model call during ingest.", 32)
+    max_pages: int = _doc(
+        "Most pages one PDF may have; a longer file is refused before any page is read (split it or raise this).",
+        2000,
+    )
+    max_page_chars: int = _doc(
+        "Most characters of text one page may hold (a dense printed page holds under 10,000); a page with more is"
+        " refused as soon as it passes the limit, so a hostile page cannot stall ingest or flood the index.",
+        100_000,
+    )
+    max_file_chars: int = _doc(
+        "Most characters of text one PDF may hold, which bounds the embedding work of one file.", 10_000_000
+    )
+    max_page_content_mb: float = _doc(
+        "Most megabytes of drawing instructions (content streams) one page may carry; pypdf parses them whole"
+        " before any check can run, so this bounds the time and memory of one page (text pages carry well under 1).",
+        16.0,
+    )
+    parse_timeout_s: float = _doc(
+        "Seconds reading one PDF's text may take before the file is refused (checked at every page and every few"
+        " hundred drawing operators).",
+        600.0,
+    )
     chunk_max_words: int = _doc("Largest chunk in words; MiniLM truncates at 256 word pieces (~190 words).", 140)
     chunk_overlap_words: int = _doc("Words repeated at the start of the next chunk when a section is split.", 25)
     retrieve_k: int = _doc("Passages retrieved and ranked for each question (the contract asks for 10 at least).", 10)
@@ -81,6 +104,14 @@ class Settings:
     )
     host: str = _doc("Address the app binds to.", "127.0.0.1")
     port: int = _doc("Port the app listens on.", 7860)
+    auth_file: Path | None = _doc(
+        "File of `user:password` lines (blank lines and `#` comments ignored). Set: the app and its API ask for a"
+        " login. Unset: no login, so keep the app on 127.0.0.1.",
+        None,
+    )
+    answer_concurrency: int = _doc(
+        "Questions the app answers at the same time (chat and API); more wait in the queue.", 4
+    )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from ingest import faults
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,19 @@ COLLECTIONS = ("chunks", "sentences", "records")
 WRITE_BATCH = 500
 """Rows per Chroma write; below Chroma's own batch limit."""
 GET_BATCH = 2000
+TIE_MARGIN = 8
+"""Extra nearest rows fetched per query so that rows tied at the k-th distance are cut by id."""
 META_ID = "meta:generation"
 """Id of the record in ``records`` whose ``generation`` changes on every content write, so
 derived indexes (the lexical one) can tell cheaply whether they are stale."""
 META_TYPE = "meta"
 META_SOURCE = "__meta__"
-"""``source_file`` of the meta record: no real file has it, so per-file deletes never touch it."""
+"""``source_file`` of the meta records: no real file has it, so per-file deletes never touch them."""
+PENDING_PREFIX = "meta:pending:"
+"""Ids of pending markers: ``meta:pending:<source file>``, written before a file's rows change and
+cleared after (see :meth:`Index.replace_file`)."""
+WRITING = "writing"
+COMMITTED = "committed"
 
 
 @dataclass
@@ -64,14 +72,28 @@ def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_client(settings: Settings) -> chromadb.api.ClientAPI:
+    """Embedded Chroma in ``index_dir``, or the Chroma server at ``chroma_url`` (raises ValueError,
+    naming the URL, when it is malformed or nothing answers there)."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
+        bad = f"SCRUTINEER_CHROMA_URL={settings.chroma_url!r} is not an http(s)://host:port URL"
         url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise ValueError(f"SCRUTINEER_CHROMA_URL={settings.chroma_url!r} is not an http(s)://host:port URL")
-        return chromadb.HttpClient(
-            host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
-        )
+        try:
+            port = url.port
+        except ValueError:
+            raise ValueError(f"{bad}: the port is not a number from 0 to 65535") from None
+        # A path, query or login would be silently dropped by the client: refuse rather than connect elsewhere.
+        if url.scheme not in ("http", "https") or not url.hostname or url.path not in ("", "/"):
+            raise ValueError(bad)
+        if url.query or url.fragment or url.username or url.password:
+            raise ValueError(bad)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=port or 8000, ssl=url.scheme == "https", settings=chroma_settings
+            )
+        except Exception as exc:  # the client says only "Could not connect"; name the URL it tried
+            where = f"SCRUTINEER_CHROMA_URL={settings.chroma_url!r}"
+            raise ValueError(f"no Chroma server answers at {where} ({exc})") from exc
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
 
@@ -105,10 +127,11 @@ class Index:
 
     # ---- reading -------------------------------------------------------------------------
     def count(self, name: str) -> int:
-        """Rows in a collection; the meta record is bookkeeping, not content, so it is not counted."""
+        """Rows in a collection; meta records (generation, pending markers) are bookkeeping, not
+        content, so they are not counted."""
         n = self._collections[name].count()
-        if name == "records" and n and self._collections[name].get(ids=[META_ID], include=[])["ids"]:
-            n -= 1
+        if name == "records" and n:
+            n -= len(self._collections[name].get(where={"record_type": META_TYPE}, include=[])["ids"])
         return n
 
     def generation(self) -> str | None:
@@ -155,17 +178,23 @@ class Index:
         if name == "records":  # the meta record has a fixed vector and must never come back as a hit
             no_meta: dict[str, Any] = {"record_type": {"$ne": META_TYPE}}
             where = {"$and": [where, no_meta]} if where else no_meta
+        # Equal distances (a sentence repeated by overlapping chunks) come back in an order that depends on
+        # how the HNSW graph was built: fetch a few more and break ties by id, so the same content gives the
+        # same hits however it was written (embedded or server, built once or re-ingested).
         got = col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=min(k, n),
+            n_results=min(k + TIE_MARGIN, n),
             where=where,
             include=["documents", "metadatas", "distances"],
         )
         out = []
         for i, id_ in enumerate(got["ids"][0]):
             row = Row(id_, got["documents"][0][i] or "", dict(got["metadatas"][0][i] or {}))
-            out.append((row, 1.0 - float(got["distances"][0][i])))
-        return out
+            # Distances are float32: a Chroma server sends their shortest decimal form, embedded Chroma the
+            # exact value; rounding both to float32 gives the same similarity in both modes.
+            out.append((row, 1.0 - float(np.float32(got["distances"][0][i]))))
+        out.sort(key=lambda hit: (-hit[1], hit[0].id))
+        return out[:k]
 
     def vectors_for_hashes(self, name: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Stored vectors by content hash, so unchanged text is never embedded again."""
@@ -219,38 +248,105 @@ class Index:
             offset += GET_BATCH
 
     def replace_file(self, source_file: str, rows: dict[str, list[Row]], file_row: Row) -> None:
-        """Write a file's new rows, then delete its rows that are no longer produced, then
-        write its file record last: a file record always describes complete content, and a
-        crash before it leaves the file to be re-done on the next run."""
+        """Replace a file's rows as a whole, crash-safely.
+
+        1. A pending marker for the file and a new generation, in one write: from here on the
+           file's rows cannot be trusted, and derived indexes are stale.
+        2. Its new rows, collection by collection, each followed by deleting its rows that are
+           no longer produced.
+        3. Its file record, the marker marked committed and a new generation, in one write.
+        4. The marker cleared.
+
+        A crash anywhere before 3 leaves a marker in the ``writing`` state; :meth:`recover_pending`
+        (run by the writer before anything else) then removes all of the file's rows, so the file
+        is absent and the next ingest writes it again. A crash between 3 and 4 leaves a committed
+        marker over complete content, which recovery just clears."""
+        dim = int(np.asarray(file_row.vector).size)
+        self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+        faults.reached("after_pending_marker")
         for name in COLLECTIONS:
             new = rows.get(name, [])
             self.upsert(name, new)
             keep = {r.id for r in new} | ({file_row.id} if name == "records" else set())
             stale = [i for i in self.ids_of_file(name, source_file) if i not in keep]
             self.delete(name, stale)
-        # The generation goes in the same write as the file record, so neither lands without the other.
-        self.upsert("records", [file_row, self._meta_row(int(np.asarray(file_row.vector).size))])
+            if name == "chunks":
+                faults.reached("mid_chroma_write")
+        faults.reached("before_file_record")
+        # One write, so the file record, the commit and the generation land together or not at all.
+        self.upsert("records", [file_row, self._marker_row(source_file, COMMITTED, dim), self._meta_row(dim)])
+        faults.reached("before_marker_clear")
+        self.delete("records", [PENDING_PREFIX + source_file])
 
     def remove_file(self, source_file: str) -> int:
-        """Remove everything a file contributed; returns the number of rows removed."""
-        found = {name: self.ids_of_file(name, source_file) for name in ("chunks", "sentences", "records")}
+        """Remove everything a file contributed; returns the number of rows removed. A pending
+        marker goes first, so a crash part-way leaves the removal for :meth:`recover_pending` to finish."""
+        found = {name: self.ids_of_file(name, source_file) for name in COLLECTIONS}
         dim = self._vector_dim()
         if dim is None or not any(found.values()):
             return 0  # nothing to remove, so the generation stays as it is
-        # Bumped before as well as after: a crash mid-delete still leaves derived indexes marked stale.
-        self.bump_generation(dim)
+        self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+        self._delete_file_rows(source_file, found, fault_point="mid_remove")
+        self.upsert("records", [self._meta_row(dim)])
+        self.delete("records", [PENDING_PREFIX + source_file])
+        return sum(len(ids) for ids in found.values())
+
+    def _delete_file_rows(self, source_file: str, found: dict[str, list[str]], fault_point: str) -> None:
+        """Delete the given rows of a file, its file record last (so a reader that sees the file
+        record of a file being removed still finds its rows as long as it can)."""
         file_id = f"file:{source_file}"
         for name, ids in found.items():
             ordered = [i for i in ids if i != file_id] + ([file_id] if file_id in ids else [])
-            self.delete(name, ordered)  # the file record goes last
-        self.bump_generation(dim)
-        return sum(len(ids) for ids in found.values())
+            self.delete(name, ordered)
+            faults.reached(fault_point)
+
+    # ---- crash recovery ------------------------------------------------------------------
+    def pending(self) -> dict[str, str]:
+        """Files with a pending marker, by name, with its state: ``writing`` (being written now by
+        the writer, or half-written by one that died) or ``committed`` (complete, marker not yet
+        cleared). Readers that must never see a half-written file can leave out ``writing`` ones."""
+        got = self._collections["records"].get(where={"record_type": META_TYPE}, include=["metadatas"])
+        out: dict[str, str] = {}
+        for id_, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            if id_.startswith(PENDING_PREFIX):
+                out[id_[len(PENDING_PREFIX) :]] = str((meta or {}).get("state") or WRITING)
+        return out
+
+    def recover_pending(self) -> list[str]:
+        """Undo what a writer that died part-way left: every file still marked ``writing`` has all
+        its rows removed (its file record last, then its marker), so it is either absent or, if
+        it was being removed, gone as intended; committed markers are cleared. Call it under the
+        writer lock, before reading file records. Returns the files whose rows were removed."""
+        pending = self.pending()
+        rolled_back = []
+        for source_file, state in sorted(pending.items()):
+            if state == WRITING:
+                found = {name: self.ids_of_file(name, source_file) for name in COLLECTIONS}
+                dim = self._vector_dim()
+                if dim is not None and any(found.values()):
+                    self.bump_generation(dim)  # derived indexes stale before the first delete
+                    self._delete_file_rows(source_file, found, fault_point="mid_recovery")
+                    self.bump_generation(dim)
+                rolled_back.append(source_file)
+                log.warning(
+                    "%s: an earlier ingest stopped part-way through writing it; removed its %d partial rows",
+                    source_file,
+                    sum(len(ids) for ids in found.values()),
+                )
+            self.delete("records", [PENDING_PREFIX + source_file])
+        return rolled_back
 
     def bump_generation(self, dim: int) -> str:
         """Write a new generation stamp (vectors of ``dim`` dimensions, as the collection holds)."""
         row = self._meta_row(dim)
         self.upsert("records", [row])
         return str(row.metadata["generation"])
+
+    def _marker_row(self, source_file: str, state: str, dim: int) -> Row:
+        # Typed as meta, so searches and counts leave it out like the generation record.
+        vector = np.full(dim, 1 / np.sqrt(dim), dtype=np.float32)
+        meta = {"record_type": META_TYPE, "pending_file": source_file, "state": state, "source_file": META_SOURCE}
+        return Row(PENDING_PREFIX + source_file, "pending", meta, vector)
 
     def _meta_row(self, dim: int) -> Row:
         # Looked up by id, never searched: any fixed unit vector will do.
@@ -267,15 +363,17 @@ class Index:
                 return len(embeddings[0])
         return None
 
-    def digest(self) -> str:
-        """sha256 over every id, text and metadata in the index (not the generation stamp):
-        equal digests, equal content."""
+    def digest(self, ignore: Collection[str] = ()) -> str:
+        """sha256 over every id, text and metadata in the index (not the generation stamp; pending
+        markers count): equal digests, equal content. ``ignore`` names metadata keys to leave out,
+        e.g. ``ingested_at`` to compare two ingests of the same files made at different times."""
         h = hashlib.sha256()
         for name in COLLECTIONS:
             for row in sorted(self.get(name), key=lambda r: r.id):
                 if row.id == META_ID:
                     continue  # the generation changes on every write, even one that leaves content as it was
-                h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(row.metadata, sort_keys=True)}\n".encode())
+                meta = {k: v for k, v in row.metadata.items() if k not in ignore}
+                h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(meta, sort_keys=True)}\n".encode())
         return h.hexdigest()
 
 

@@ -180,3 +180,82 @@ def make_empty(path: Path) -> Path:
     """A file of 0 bytes."""
     path.write_bytes(b"")
     return path
+
+
+# --- hostile files: each small on disk, each built to make a careless reader hang,
+# recurse or run out of memory -------------------------------------------------------
+
+
+def make_many_pages_pdf(path: Path, page_count: int = 5000) -> Path:
+    """``page_count`` empty pages sharing one empty content stream (about 120 bytes a page)."""
+    kids = " ".join(f"{4 + i} 0 R" for i in range(page_count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {page_count} >>".encode("ascii"),
+        _stream("", b""),
+    ]
+    page = f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] /Contents 3 0 R >>"
+    objects += [page.encode("ascii")] * page_count
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def make_self_referencing_pdf(path: Path) -> Path:
+    """A page tree whose /Kids lists the tree itself next to a real page: walking it naively never ends."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+            "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+        ).encode("ascii"),
+        _stream("", _content_for("The committee noted the report.")),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def make_deep_page_tree_pdf(path: Path, depth: int = 5000) -> Path:
+    """One page at the bottom of ``depth`` page-tree nodes, each the only kid of the one above."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(depth):
+        number = 2 + level
+        parent = f"/Parent {number - 1} 0 R " if level else ""
+        objects.append(f"<< /Type /Pages {parent}/Kids [{number + 1} 0 R] /Count 1 >>".encode("ascii"))
+    page = 2 + depth
+    objects.append(
+        (
+            f"<< /Type /Page /Parent {page - 1} 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+            f"/Contents {page + 1} 0 R >>"
+        ).encode("ascii")
+    )
+    objects.append(_stream("", _content_for("Deep down.")))
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def make_deeply_nested_pdf(path: Path, depth: int = 50_000) -> Path:
+    """A page dictionary holding an array nested ``depth`` deep (``[[[[…]]]]``): a recursive
+    object parser runs out of stack."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] /Contents 4 0 R /Nest ").encode(
+            "ascii"
+        )
+        + b"[" * depth
+        + b"]" * depth
+        + b" >>",
+        _stream("", _content_for("Nested.")),
+    ]
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+def make_huge_page_pdf(path: Path, megabytes: float = 3.0) -> Path:
+    """One page carrying ``megabytes`` of text in short lines, far beyond what a page can print."""
+    line = "The committee noted the report on the budget and asked officers for more detail."
+    count = int(megabytes * 1_000_000) // (len(line) + 6)
+    path.write_bytes(text_pdf_bytes(["\n".join(f"{line} {i}" for i in range(count))]))
+    return path

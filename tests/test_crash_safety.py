@@ -1,0 +1,399 @@
+"""Crash safety: a real ingest process is killed with SIGKILL at each named fault point
+(``ingest/faults.py``, armed by ``SCRUTINEER_FAULT_POINT``), then the index is opened again.
+
+Right after the kill, before any repair, every file is either complete (exactly as a clean ingest
+writes it, old or new version) or absent, or it has a pending marker saying it is half-written;
+and a saved lexical index that claims the current Chroma generation matches Chroma's chunks.
+After the writer's recovery no file is half present (its chunks, sentences, records, file record
+and lexical entries appear together or not at all), and a re-run completes and gives the same
+digest as a clean ingest, embedding nothing the second time.
+
+The killed processes use the fake ``HashEmbedder`` so each run takes seconds; one case runs the
+real ``python -m assistant.cli ingest`` with the real model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakes import HashEmbedder
+from pdf_factory import make_text_pdf
+
+from ingest import faults
+from ingest.lexical import CURRENT_FILE, LexicalIndex, lexical_dir
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings
+from ingest.store import COLLECTIONS, META_TYPE, Index
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+CABINET_1 = """MINUTES OF THE CABINET
+Thursday, 30 January 2025
+Present: Councillor A Smith (Chair), Councillor B Jones and Councillor C Brown.
+1. Apologies
+Apologies for absence were received from Councillor D White.
+2. Budget
+The Cabinet considered the draft revenue budget for 2025/26 and the capital programme.
+RESOLVED that the budget be approved."""
+CABINET_2_OLD = """3. Highways Maintenance
+The Cabinet received a report on the condition of local roads and footways.
+Officers explained that pothole repairs had increased over the winter months.
+RESOLVED that the highways maintenance plan be noted."""
+CABINET_2_NEW = """3. Library Opening Hours
+The Cabinet received a report proposing longer opening hours at branch libraries.
+Members welcomed the extra evening sessions for students and families.
+RESOLVED that the new library opening hours be adopted from April."""
+PLANNING = """MINUTES OF THE PLANNING COMMITTEE
+Tuesday, 11 February 2025
+Present: Councillor F Patel (Chair) and Councillor G Okafor.
+1. Planning Applications
+The committee considered an application for twelve homes on the former depot site.
+RESOLVED that planning permission be granted subject to conditions."""
+COMMUNITIES = """MINUTES OF THE COMMUNITIES COMMITTEE
+Wednesday, 5 March 2025
+Present: Councillor H Evans (Chair) and Councillor J Murphy.
+1. Youth Services
+The committee reviewed the youth service budget and the new outreach programme.
+RESOLVED that the outreach programme be extended to the east of the borough."""
+ENVIRONMENT = """MINUTES OF THE ENVIRONMENT COMMITTEE
+Monday, 14 April 2025
+Present: Councillor K Lee (Chair) and Councillor L Shah.
+1. Parks and Open Spaces
+The committee agreed a programme of tree planting in the riverside park during the winter.
+RESOLVED that the tree planting programme be approved."""
+
+# Sorted as sync_folder takes them: A is replaced, B removed, C and D added by the second sync.
+A, B, C, D = "a-cabinet.pdf", "b-planning.pdf", "c-communities.pdf", "d-environment.pdf"
+FILES = (A, B, C, D)
+VOLATILE = ("ingested_at",)
+"""File-record metadata that records when, not what: left out when comparing two ingests."""
+
+#: A killed ingest: syncs the corpus folder into the index with the fake embedder.
+CHILD = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from fakes import HashEmbedder
+from ingest.pipeline import Ingestor
+from ingest.settings import Settings
+from ingest.store import Index
+settings = Settings.from_env(env={}, index_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2]), collection_prefix="t")
+report = Ingestor(settings, Index(settings), HashEmbedder()).sync_folder(settings.corpus_dir)
+print(json.dumps(report.as_dict()))
+"""
+
+#: Straight after the kill: point → pending markers (file → state) and the files half present.
+LEFT_BY_KILL: dict[str, tuple[dict[str, str], set[str]]] = {
+    "mid_remove": ({B: "writing"}, {B}),
+    "after_parse": ({}, set()),
+    "mid_embedding": ({}, set()),
+    "after_pending_marker": ({A: "writing"}, set()),
+    "mid_chroma_write": ({A: "writing"}, {A}),
+    "before_file_record": ({A: "writing"}, {A}),
+    "before_marker_clear": ({A: "committed"}, set()),
+    "mid_chroma_write@2": ({C: "writing"}, {C}),
+    "after_chroma_write": ({}, set()),
+}
+
+#: After recovery: point → (state of each file, files whose partial rows recovery removed).
+EXPECTED: dict[str, tuple[dict[str, str], list[str]]] = {
+    "mid_remove": ({A: "v1", B: "absent", C: "absent", D: "absent"}, [B]),
+    "after_parse": ({A: "v1", B: "absent", C: "absent", D: "absent"}, []),
+    "mid_embedding": ({A: "v1", B: "absent", C: "absent", D: "absent"}, []),
+    "after_pending_marker": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
+    "mid_chroma_write": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
+    "before_file_record": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
+    "before_marker_clear": ({A: "v2", B: "absent", C: "absent", D: "absent"}, []),
+    "mid_chroma_write@2": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [C]),
+    "after_chroma_write": ({A: "v2", B: "absent", C: "v2", D: "v2"}, []),
+}
+
+
+def settings_for(index_dir: Path, corpus: Path) -> Settings:
+    return Settings.from_env(env={}, index_dir=index_dir, corpus_dir=corpus, collection_prefix="t", lock_timeout_s=5)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRUTINEER_")}
+    return {**env, "PYTHONPATH": str(ROOT), "ANONYMIZED_TELEMETRY": "False", **extra}
+
+
+def run_child(index_dir: Path, corpus: Path, fault: str | None) -> subprocess.CompletedProcess[str]:
+    env = child_env(**({faults.ENV_VAR: fault} if fault else {}))
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, str(index_dir), str(corpus), str(TESTS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def file_digest(index: Index, source_file: str) -> str | None:
+    """sha256 over one file's rows in every collection (less volatile metadata); None when it has none."""
+    h = hashlib.sha256()
+    found = False
+    for name in COLLECTIONS:
+        for row in sorted(index.get(name, where={"source_file": source_file}), key=lambda r: r.id):
+            found = True
+            meta = {k: v for k, v in row.metadata.items() if k not in VOLATILE}
+            h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(meta, sort_keys=True)}\n".encode())
+    return h.hexdigest() if found else None
+
+
+def chunk_ids(index: Index) -> list[str]:
+    return sorted(row.id for row in index.get("chunks"))
+
+
+class World:
+    """The corpus folder (now at version 2), the index of version 1 to start each kill from, and
+    what a clean ingest of each version writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.corpus = root / "corpus"
+        self.corpus.mkdir(parents=True)
+        make_text_pdf(self.corpus / A, [CABINET_1, CABINET_2_OLD])
+        make_text_pdf(self.corpus / B, [PLANNING])
+        # Version 1 written by a separate process, as a real earlier ingest would, and left closed.
+        self.template = root / "template"
+        done = run_child(self.template, self.corpus, None)
+        assert done.returncode == 0, done.stderr
+        self.v1 = self._clean(root / "clean-v1")
+        (self.corpus / B).unlink()
+        make_text_pdf(self.corpus / A, [CABINET_1, CABINET_2_NEW])
+        make_text_pdf(self.corpus / C, [COMMUNITIES])
+        make_text_pdf(self.corpus / D, [ENVIRONMENT])
+        self.v2 = self._clean(root / "clean-v2")
+        self.v2_digest = Index(settings_for(root / "clean-v2", self.corpus)).digest(ignore=VOLATILE)
+
+    def _clean(self, index_dir: Path) -> dict[str, str | None]:
+        """Per-file digests of a clean, uninterrupted ingest of the corpus as it is now."""
+        settings = settings_for(index_dir, self.corpus)
+        index = Index(settings)
+        report = Ingestor(settings, index, HashEmbedder()).sync_folder(self.corpus)
+        assert report.failed == []
+        return {name: file_digest(index, name) for name in FILES}
+
+    def state(self, index: Index, name: str) -> str:
+        digest = file_digest(index, name)
+        if digest is None:
+            return "absent"
+        if digest == self.v1[name]:
+            return "v1"
+        if digest == self.v2[name]:
+            return "v2"
+        return "partial"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return World(tmp_path_factory.mktemp("crash"))
+
+
+def killed_copy(world: World, tmp_path: Path, *faults_in_turn: str) -> Path:
+    """A copy of the version-1 index that a sync to version 2 was killed in, once per fault point given."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(world.template, index_dir)
+    for fault in faults_in_turn:
+        result = run_child(index_dir, world.corpus, fault)
+        assert result.returncode == -signal.SIGKILL, (fault, result.returncode, result.stdout, result.stderr[-2000:])
+        assert f"fault point {fault.split('@')[0]} reached" in result.stderr
+    return index_dir
+
+
+def assert_no_half_file_unmarked(world: World, index: Index) -> None:
+    """Straight after a kill: a file whose rows are neither absent nor a complete version has a marker."""
+    pending = index.pending()
+    for name in FILES:
+        state = world.state(index, name)
+        if state == "partial":
+            assert pending.get(name) == "writing", (name, pending)
+        # A file record is only ever written together with complete rows.
+        record = index.file_records().get(name)
+        if record is not None and pending.get(name) != "writing":
+            assert state in ("v1", "v2"), (name, state)
+
+
+def assert_lexical_matches_chroma(lexical: LexicalIndex, index: Index) -> None:
+    """The lexical index holds exactly Chroma's chunks, text included: ids alone would not do, as
+    a changed chunk can keep its id. Each chunk's own text, searched, scores as in a fresh build."""
+    assert sorted(lexical.ids) == chunk_ids(index)
+    fresh = LexicalIndex.build(index)
+    for row in index.get("chunks"):
+        got = {i: round(score, 5) for i, score in lexical.search(row.text, 10)}
+        assert got == {i: round(score, 5) for i, score in fresh.search(row.text, 10)}, row.id
+
+
+def assert_saved_lexical_not_stale_and_trusted(settings: Settings, index: Index) -> None:
+    """A saved lexical index stamped with Chroma's current generation must hold Chroma's chunks;
+    one with another stamp is rebuilt by the next reader, so it may differ."""
+    directory = lexical_dir(settings)
+    if not (directory / CURRENT_FILE).exists():
+        return
+    saved = LexicalIndex.load(directory)
+    if saved.generation == index.generation():
+        assert_lexical_matches_chroma(saved, index)
+
+
+def assert_whole(world: World, index: Index, settings: Settings, expected: dict[str, str]) -> None:
+    """After recovery: no markers; each file absent or a complete version; lexical entries = chunks."""
+    assert index.pending() == {}
+    assert [r.id for r in index.get("records", where={"record_type": META_TYPE}) if r.id != "meta:generation"] == []
+    assert {name: world.state(index, name) for name in FILES} == expected
+    assert set(index.file_records()) == {name for name, state in expected.items() if state != "absent"}
+    lexical = LexicalIndex.load_or_build(index, settings)
+    assert lexical.generation == index.generation()
+    assert_lexical_matches_chroma(lexical, index)
+
+
+@pytest.mark.parametrize("fault", list(EXPECTED))
+def test_kill_at_each_fault_point_then_recover_and_rerun(world: World, tmp_path: Path, fault: str) -> None:
+    index_dir = killed_copy(world, tmp_path, fault)
+    settings = settings_for(index_dir, world.corpus)
+    index = Index(settings)
+    pending, half = LEFT_BY_KILL[fault]
+    assert index.pending() == pending
+    assert {name for name in FILES if world.state(index, name) == "partial"} == half
+    assert_no_half_file_unmarked(world, index)
+    assert_saved_lexical_not_stale_and_trusted(settings, index)
+
+    expected_states, expected_recovered = EXPECTED[fault]
+    embedder = HashEmbedder()
+    ingestor = Ingestor(settings, index, embedder)
+    assert ingestor.recover() == expected_recovered
+    assert_whole(world, index, settings, expected_states)
+
+    report = ingestor.sync_folder(world.corpus)
+    assert report.failed == [] and report.recovered == []
+    assert index.digest(ignore=VOLATILE) == world.v2_digest
+    assert_whole(world, index, settings, {A: "v2", B: "absent", C: "v2", D: "v2"})
+
+    texts, digest = embedder.texts_embedded, index.digest()
+    again = ingestor.sync_folder(world.corpus)
+    assert sorted(again.unchanged) == [A, C, D] and again.ingested == [] and again.embedded == 0
+    assert embedder.texts_embedded == texts
+    assert index.digest() == digest
+
+
+def test_kill_during_recovery_is_recovered_next_time(world: World, tmp_path: Path) -> None:
+    index_dir = killed_copy(world, tmp_path, "mid_chroma_write", "mid_recovery")
+    settings = settings_for(index_dir, world.corpus)
+    index = Index(settings)
+    assert index.pending() == {A: "writing"}
+    assert world.state(index, A) == "partial"  # recovery had deleted some of A's rows, not all
+    assert_saved_lexical_not_stale_and_trusted(settings, index)
+    report = Ingestor(settings, index, HashEmbedder()).sync_folder(world.corpus)
+    assert report.recovered == [A]
+    assert sorted(report.ingested) == [A, C, D]
+    assert index.digest(ignore=VOLATILE) == world.v2_digest
+    assert_whole(world, index, settings, {A: "v2", B: "absent", C: "v2", D: "v2"})
+
+
+def test_kill_mid_write_leaves_the_saved_lexical_index_marked_stale(tmp_path: Path) -> None:
+    """Only one file changes, so the saved lexical index is current when its write starts: the
+    pending marker's generation stamp must make it stale before the first row changes, or the
+    next reader would trust a BM25 index of the old text."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_OLD])
+    index_dir = tmp_path / "index"
+    assert run_child(index_dir, corpus, None).returncode == 0
+    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_NEW])
+    result = run_child(index_dir, corpus, "mid_chroma_write")
+    assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
+    settings = settings_for(index_dir, corpus)
+    index = Index(settings)
+    saved = LexicalIndex.load(lexical_dir(settings))
+    assert saved.generation != index.generation()
+    assert any("Library Opening Hours" in row.text for row in index.get("chunks"))  # new rows went in
+    Ingestor(settings, index, HashEmbedder()).sync_folder(corpus)
+    assert_lexical_matches_chroma(LexicalIndex.load(lexical_dir(settings)), index)
+
+
+def test_unknown_fault_point_is_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"SCRUTINEER_FAULT_POINT='mid_lunch' names no fault point; known points: "):
+        faults.arm("mid_lunch")
+    with pytest.raises(ValueError, match=r"must be 1 or more"):
+        faults.arm("after_parse@0")
+    faults.arm(None)
+    faults.reached("after_parse")  # unarmed: nothing happens
+
+
+# --- the real command line, the real model --------------------------------------------
+
+
+class MiniLMStandIn(HashEmbedder):
+    """Rows with the real model's id and dimension: the index digest covers ids, texts and
+    metadata (not vectors), so a clean ingest with this equals one with the real model."""
+
+    model_id = "all-MiniLM-L6-v2"
+
+    def __init__(self) -> None:
+        super().__init__(dimension=384)
+
+
+@pytest.mark.slow
+def test_real_cli_killed_mid_write_recovers_on_the_next_run(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_NEW])
+    make_text_pdf(corpus / C, [COMMUNITIES])
+    env = {
+        "SCRUTINEER_INDEX_DIR": str(tmp_path / "index"),
+        "SCRUTINEER_CORPUS_DIR": str(corpus),
+        "SCRUTINEER_COLLECTION_PREFIX": "cli",
+    }
+    command = [sys.executable, "-m", "assistant.cli", "ingest"]
+    killed = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=child_env(**env, **{faults.ENV_VAR: "mid_chroma_write@2"}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+
+    rerun = subprocess.run(
+        command, cwd=ROOT, env=child_env(**env), capture_output=True, text=True, timeout=600, check=False
+    )
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert f"recovered from an interrupted ingest: removed the partial rows of {C}" in rerun.stdout
+    assert "1 file(s) ingested, 1 unchanged, 0 removed, 0 failed" in rerun.stdout
+
+    settings = Settings.from_env(env={}, index_dir=tmp_path / "index", corpus_dir=corpus, collection_prefix="cli")
+    index = Index(settings)
+    clean_settings = Settings.from_env(env={}, index_dir=tmp_path / "clean", corpus_dir=corpus, collection_prefix="cli")
+    clean = Index(clean_settings)
+    assert Ingestor(clean_settings, clean, MiniLMStandIn()).sync_folder(corpus).failed == []
+    assert index.digest(ignore=VOLATILE) == clean.digest(ignore=VOLATILE)
+    assert index.pending() == {}
+    saved = LexicalIndex.load(lexical_dir(settings))
+    assert saved.generation == index.generation()
+    assert_lexical_matches_chroma(saved, index)
+
+
+def test_app_start_repairs_what_a_killed_ingest_left(world: World, tmp_path: Path) -> None:
+    """The app does not ingest when the index has content, but it must not answer from a
+    half-written file either: starting it removes the partial rows."""
+    from assistant.service import Assistant
+
+    index_dir = killed_copy(world, tmp_path, "mid_chroma_write")
+    settings = settings_for(index_dir, world.corpus)
+    index = Index(settings)
+    assert index.pending() == {A: "writing"} and world.state(index, A) == "partial"
+    assistant = Assistant(settings, index=index, embedder=HashEmbedder())
+    assert assistant.ensure_index() is None
+    assert_whole(world, index, settings, EXPECTED["mid_chroma_write"][0])
