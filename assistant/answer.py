@@ -161,7 +161,7 @@ def cue_score(info: QuestionInfo, text: str, question: str, common_words: set[st
         find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text) or _RELATIVE_TIME.search(text)
     ):
         score += 1
-    if info.wants_number and _new_number(text, question):
+    if info.wants_number and gives_figure(text, question):
         score += 1
     return score
 
@@ -185,6 +185,20 @@ def _names_someone(text: str, question: str, common_words: set[str] | None) -> b
     return any(m.group(0) not in question for m in _TITLE.finditer(text)) or names_a_person(
         text, question, common_words
     )
+
+
+_OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
+_FREQUENCY = re.compile(
+    r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|twice|every|each "
+    r"(day|week|month|quarter|year)|once a|times a|per (week|month|year|annum))\b",
+    re.I,
+)
+
+
+def gives_figure(text: str, question: str) -> bool:
+    """The sentence gives what a how-many / how-much / how-often question asks: a number the
+    question does not already hold, or for "how often", a frequency ("quarterly")."""
+    return _new_number(text, question) or bool(_OFTEN_Q.search(question) and _FREQUENCY.search(text))
 
 
 def _new_number(text: str, question: str) -> bool:
@@ -288,7 +302,7 @@ def compose_answer(
         text = scopes[scope]
         if not any(re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", text, re.I) for s in spellings):
             return abstain(question, retrieval, f"nothing in them mentions {term} with this")
-    if info.wants_number and not any(_new_number(c.text, question) for c in chosen):
+    if info.wants_number and not any(gives_figure(c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage gives that figure")
     if _MONEY_Q.search(question) and not any(_MONEY.search(c.text) for c in chosen):
         return abstain(question, retrieval, "no passage gives that sum")

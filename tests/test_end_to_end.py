@@ -248,3 +248,9 @@ def test_list_question_gets_the_list(assistant: Assistant) -> None:
     items = [line for line in answer.text.splitlines() if line.startswith("• ")]
     assert len(items) == 7  # the report lists seven of the eight (supervision is missing from its list)
     assert items[0] == "• “Timeliness of strategy meetings.” [1]"
+
+
+def test_how_often_is_answered_by_a_frequency(assistant: Assistant) -> None:
+    answer = assistant.ask("How often will budget monitoring reports now come to the committee?")
+    assert not answer.abstained
+    assert "“3. Budget monitoring reports to be presented to the committee quarterly" in answer.text
