@@ -161,6 +161,8 @@ def cue_score(info: QuestionInfo, text: str, question: str, common_words: set[st
         find_dates(text) or _MONTH_YEAR.search(text) or _CLOCK.search(text) or _RELATIVE_TIME.search(text)
     ):
         score += 1
+    if info.wants_where and _PLACE.search(text):
+        score += 1
     if info.wants_number and gives_figure(text, question):
         score += 1
     return score
@@ -187,6 +189,11 @@ def _names_someone(text: str, question: str, common_words: set[str] | None) -> b
     )
 
 
+_PLACE = re.compile(
+    r"\b(?:at|in|from|to)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s+){0,4}(?:Hall|Centre|Center|House|Room|Building|Offices?|"
+    r"Library|Chamber|Park|Street|Road|Square|Hub|School|Church|Hotel)\b|\b(?:onsite|on site|based) (?:at|in)\b"
+)
+"""A sentence that names a place: "at Barking Town Hall", "based in the Civic Centre"."""
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|twice|every|each "
@@ -429,7 +436,7 @@ preferred if it scores at least this share of the best."""
 def _prefer_cue(info: QuestionInfo, question: str, ranked: list[Candidate], common_words: set[str] | None) -> Candidate:
     """The best sentence, or one nearly as good that holds what the question asks for."""
     best = ranked[0]
-    wants = info.wants_who or info.wants_when or info.wants_number
+    wants = info.wants_who or info.wants_when or info.wants_number or info.wants_where
     if not wants or cue_score(info, best.text, question, common_words):
         return best
     if any(c.chunk_id == best.chunk_id and _FIELD_LINE.match(c.text) for c in ranked):

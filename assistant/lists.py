@@ -155,7 +155,12 @@ def overlap_length(previous: str, text: str) -> int:
     """Characters at the start of ``text`` that repeat the end of ``previous`` (chunks of a
     split section overlap by a few words)."""
     for k in range(min(len(previous), len(text)), 0, -1):
-        if previous.endswith(text[:k]) and (k == len(text) or not text[k - 1].isalnum() or not text[k].isalnum()):
+        if not previous.endswith(text[:k]):
+            continue
+        # Whole words only: the overlap starts a word in ``previous`` and ends one in ``text``.
+        starts_word = k == len(previous) or not previous[-k - 1].isalnum() or not text[0].isalnum()
+        ends_word = k == len(text) or not text[k - 1].isalnum() or not text[k].isalnum()
+        if starts_word and ends_word:
             return k
     return 0
 

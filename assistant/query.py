@@ -37,6 +37,7 @@ _SEVERAL_Q = re.compile(
     r"\bboth\b|\b(two|each of the|all three|three) (reports|meetings|documents|papers|minutes)\b", re.I
 )
 _WHEN_Q = re.compile(r"^\s*(?:and\s+)?when\b|\b(by when|what date|which date|how long ago|what time)\b", re.I)
+_WHERE_Q = re.compile(r"^\s*(?:and\s+)?where\b|\b(what|which) (venue|location|place|building)\b", re.I)
 _LIST_Q = re.compile(
     r"\b(list|what (are|were) the \w+s\b|which \w+s\b|what \w+s (did|does|do|are|were|have|has)\b|"
     r"(what|which) (two|three|four|five|six|seven|eight|nine|ten|\d+) (\w+ )?\w+s\b|"
@@ -89,6 +90,8 @@ class QuestionInfo:
     wants_who: bool = False
     wants_when: bool = False
     wants_number: bool = False
+    wants_where: bool = False
+    """"Where did …", "what venue": the answer names a place."""
     wants_list: bool = False
     wants_several: bool = False
     """"Both the January and the March meetings", "the two reports": evidence from more than one document."""
@@ -113,6 +116,7 @@ def analyse(question: str) -> QuestionInfo:
         text=question,
         wants_who=bool(_WHO_Q.search(question)),
         wants_when=bool(_WHEN_Q.search(question)),
+        wants_where=bool(_WHERE_Q.search(question)),
         wants_number=bool(_NUMBER_Q.search(question)) and not _YES_NO.match(question),
         wants_list=bool(_LIST_Q.search(question)),
         wants_name=bool(_NAME_Q.search(question)),
