@@ -193,7 +193,7 @@ _PLACE = re.compile(
     r"\b(?:at|in|from|to)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s+){0,4}(?:Hall|Centre|Center|House|Room|Building|Offices?|"
     r"Library|Chamber|Park|Street|Road|Square|Hub|School|Church|Hotel)\b|\b(?:onsite|on site|based) (?:at|in)\b"
 )
-"""A sentence that names a place: "at Barking Town Hall", "based in the Civic Centre"."""
+"""A sentence that names a place: "onsite at the Town Hall", "based in the Civic Centre"."""
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|twice|every|each "
