@@ -194,6 +194,10 @@ _PLACE = re.compile(
     r"Library|Chamber|Park|Street|Road|Square|Hub|School|Church|Hotel)\b|\b(?:onsite|on site|based) (?:at|in)\b"
 )
 """A sentence that names a place: "onsite at the Town Hall", "based in the Civic Centre"."""
+CHAIR_MARK_RANKS = 8
+"""Passages (by rank) searched for an attendance list that marks who chaired."""
+_CHAIR_Q = re.compile(r"\bwho (?:chaired|chairs|presided|was (?:in )?the chair|is the chair)", re.I)
+_CHAIR_MARK = re.compile(r"[A-Z][\w'’.-]+\s*\((?:Chair|Chairman|Chairperson|Chairwoman)\)|\bin the Chair\b")
 _OFTEN_Q = re.compile(r"\bhow (often|frequently)\b", re.I)
 _FREQUENCY = re.compile(
     r"\b(daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?monthly|bi-?annually|twice|every|each "
@@ -436,6 +440,11 @@ preferred if it scores at least this share of the best."""
 def _prefer_cue(info: QuestionInfo, question: str, ranked: list[Candidate], common_words: set[str] | None) -> Candidate:
     """The best sentence, or one nearly as good that holds what the question asks for."""
     best = ranked[0]
+    if info.wants_who and _CHAIR_Q.search(question):
+        # An attendance list that marks the chair answers "who chaired" outright, however long it is.
+        marked = [c for c in ranked if c.rank < CHAIR_MARK_RANKS and _CHAIR_MARK.search(c.text)]
+        if marked:
+            return marked[0]
     wants = info.wants_who or info.wants_when or info.wants_number or info.wants_where
     if not wants or cue_score(info, best.text, question, common_words):
         return best

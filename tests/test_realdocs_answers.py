@@ -65,3 +65,9 @@ def test_resolution_answered_verbatim_with_its_minute(assistant) -> None:
     assert not answer.abstained
     assert "minute" in answer.text and "recorded:" in answer.text
     assert all(c.doc_id.startswith("uk-kent") for c in answer.citations)
+
+
+def test_who_chaired_is_read_from_the_attendance_list(assistant) -> None:
+    answer = assistant.ask("Who chaired the Corporate Parenting Panel in December 2024?")
+    assert answer.text.startswith("“PRESENT: Shellina Prendergast (Chair), Paul Bartlett (Vice-Chair),")
+    assert answer.citations[0].locator == "Minutes, 10 December 2024 — attendance and opening"
