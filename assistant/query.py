@@ -20,8 +20,9 @@ QUESTION_WORDS = frozenset(
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*s?\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/-]\d\d)?\b|\b\d\d/\d\d\b")
 _NUMBER_Q = re.compile(
-    r"\b(how (many|much|long|often|quickly)|what (share|percentage|proportion|figure|number|amount|total|cost|rate|"
-    r"level|balance)|how big|what(?:'s|’s| is| was| were| are) the (?:\w+ )?(average|total|number|rate|cost|amount|"
+    r"\b(how (many|much|long|often|quickly)|what (?:\w+ )?(share|percentage|proportion|figure|number|amount|total|"
+    r"cost|rate|level|balance)s?\b|how big|"
+    r"what(?:'s|’s| is| was| were| are) the (?:\w+ )?(average|total|number|rate|cost|amount|"
     r"figure|percentage|share|level|balance|size|value|gap|forecast|budget|target|caseload|turnaround)s?)\b",
     re.I,
 )

@@ -67,3 +67,17 @@ def test_overlap_between_consecutive_chunks() -> None:
     # A shared word fragment is not an overlap: "groups" ends "subgroups" but starts no word here.
     assert overlap_length("five subgroups", "groups meet") == 0
     assert overlap_length("", "anything") == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "wants_number"),
+    [
+        ("What vacancy level does the risk register quote?", True),
+        ("What share of new children came in on police protection?", True),
+        ("What is the average void turnaround time?", True),
+        ("What did the committee resolve?", False),
+        ("Did the committee agree how many reviews to hold?", False),
+    ],
+)
+def test_figure_questions(question: str, wants_number: bool) -> None:
+    assert analyse(question).wants_number is wants_number
