@@ -1,17 +1,31 @@
-"""The Gradio chat app: ask, read the answer with numbered citations, check the cited passages.
+"""The Gradio app: ask with filters, read answers whose [n] citations open the cited passage
+and its PDF page, browse the decisions register, add documents, export the conversation.
 
 ``python app.py`` or ``scrutineer serve``. Binds 127.0.0.1:7860 by default; builds the index
 from the corpus folder on first start. The API endpoint ``ask`` returns the same object as
 ``scrutineer ask --json``.
+
+Clicking an inline [n] (a link in the chat bubble) runs a small script in the page head that
+writes "turn-n" into a hidden textbox; that textbox's change event re-renders the Sources
+panel with source n selected and shows its page. The Decisions register opens pages the same
+way through a second hidden textbox.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import html
 import logging
 import os
 import re
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 # No analytics, no phoning home: set before gradio and chromadb are imported.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -20,16 +34,36 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import gradio as gr
 
 from assistant.answer import Answer
+from assistant.catalogue import (
+    DOCUMENT_COLUMNS,
+    Catalogue,
+    DecisionEntry,
+    DocumentEntry,
+    document_rows,
+    group_by_meeting,
+)
 from assistant.citations import source_line
+from assistant.export import write_export
+from assistant.logins import read_logins
+from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
+from assistant.retrieval import Passage
 from assistant.service import Assistant, ChatSession
+from ingest.pipeline import Ingestor
 from ingest.settings import Settings
+from ingest.store import Index
+from ingest.uploads import add_uploads
 
 log = logging.getLogger(__name__)
+
+MAX_API_SESSIONS = 1000
+"""Chat sessions the `ask_session` API keeps; the least recently used is forgotten first."""
+MAX_SESSION_ID_CHARS = 128
 
 TITLE = "Scrutineer"
 INTRO = (
     "Ask about the council papers in the index. Every answer quotes the papers and cites the minute item, "
-    "report section or plan action with its page; when the papers do not answer, it says so."
+    "report section or plan action with its page; when the papers do not answer, it says so. "
+    "Select a citation such as [1] in an answer to see the passage and the page it comes from."
 )
 EXAMPLES = [
     "What budget gap was the Council facing for 2024/25?",
@@ -37,78 +71,682 @@ EXAMPLES = [
     "Who presented the Compliance Progress & Update Report?",
     "What does TCLPM stand for?",
 ]
-CSS = """
-.source-card { border: 1px solid #6b7280; border-radius: 6px; padding: 0.6em 0.8em; margin-bottom: 0.6em; }
-.source-card mark { background: #fde68a; color: #111827; }
+CITE_BRIDGE = "cite-bridge"
+PAGE_BRIDGE = "page-bridge"
+NO_SOURCES = "Sources of the latest answer appear here. Select a citation such as [1] to see its page."
+NO_PAGE = "Select a citation or a decision to see the page it comes from."
+
+HEAD = f"""
+<script>
+// A citation or "Show page" link carries what it points at in its href (the chat sanitizer keeps
+// href and class, not data- attributes); clicking it, by mouse or Enter, hands that to Python
+// through a hidden textbox. The time stamp makes a second click on the same link a change too.
+(() => {{
+  const bridges = [["a.cite", "#source-", "{CITE_BRIDGE}"], ["a.open-page", "#page-", "{PAGE_BRIDGE}"]];
+  document.addEventListener("click", (event) => {{
+    for (const [selector, prefix, bridge] of bridges) {{
+      const link = event.target.closest(selector);
+      const href = link ? link.getAttribute("href") || "" : "";
+      if (!href.startsWith(prefix)) continue;
+      const box = document.querySelector(`#${{bridge}} textarea`);
+      if (!box) return;
+      event.preventDefault();
+      box.value = href.slice(prefix.length) + "|" + Date.now();
+      box.dispatchEvent(new Event("input", {{ bubbles: true }}));
+      return;
+    }}
+  }});
+}})();
+</script>
 """
 
+CSS = """
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible,
+summary:focus-visible, [tabindex]:focus-visible, [role="tab"]:focus-visible {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px !important;
+}
+/* One selector per .dark rule: Gradio's CSS scoping mangles the second selector of a .dark list. */
+.dark :focus-visible { outline-color: #93c5fd !important; }
+a.cite { color: #1d4ed8 !important; font-weight: 600; text-decoration: underline; padding: 0 0.1em;
+  border-radius: 3px; }
+a.cite:hover { background: #dbeafe; }
+/* Gradio's selected tab is blue-500 text (3.7:1 on white); blue-700 is 6.7:1. */
+button[role="tab"][aria-selected="true"] { color: #1d4ed8 !important; }
+.dark button[role="tab"][aria-selected="true"] { color: #93c5fd !important; }
+/* Gradio dims chat text to 80 % opacity, which takes links below 4.5:1 contrast. */
+#conversation .prose.chatbot.md { opacity: 1 !important; }
+.dark a.cite { color: #93c5fd !important; }
+.dark a.cite:hover { background: #1e3a8a; }
+.source-list, .resolutions { list-style: none; padding: 0; margin: 0; }
+.source-card, .resolution { border: 1px solid #6b7280; border-radius: 6px; padding: 0.6em 0.8em; margin: 0 0 0.6em; }
+.source-card.selected, .resolution.selected { border: 3px solid #1d4ed8; background: #eff6ff; color: #111827; }
+.dark .source-card.selected { background: #172554; color: #f9fafb; border-color: #93c5fd; }
+.dark .resolution.selected { background: #172554; color: #f9fafb; border-color: #93c5fd; }
+.source-card a.cite { display: inline-block; }
+.source-card .doc-title { font-style: italic; }
+.source-card p, .resolution blockquote { margin: 0.4em 0 0; }
+mark { background: #fde68a; color: #111827; padding: 0 0.1em; }
+.resolution blockquote { border-left: 4px solid #6b7280; padding-left: 0.6em; margin-left: 0; }
+.meeting h3 { margin: 1em 0 0.4em; }
+.status-error { color: #991b1b; font-weight: 600; }
+.dark .status-error { color: #fca5a5; }
+.table-scroll { overflow-x: auto; }
+.documents-table { border-collapse: collapse; width: 100%; }
+.documents-table caption { text-align: left; font-weight: 600; padding: 0.4em 0; }
+.documents-table th, .documents-table td { border: 1px solid #9ca3af; padding: 0.3em 0.5em; text-align: left;
+  vertical-align: top; }
+.documents-table th { background: #f1f5f9; color: #111827; }
+.dark .documents-table th { background: #1e293b; color: #f9fafb; }
+/* The decision's page stays in view while the register beside it scrolls. */
+#decision-page-column { position: sticky; top: 0.5em; align-self: flex-start; }
+.page-figure { margin: 0; }
+.page-figure figcaption { margin-bottom: 0.5em; }
+.page-figure img { display: block; width: 100%; height: auto; border: 1px solid #6b7280; }
+.visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+"""
 
-def render_sources(answer: Answer | None) -> str:
-    """The cited passages, each with title, locator and page, the quoted sentences highlighted."""
-    if answer is None:
-        return "Sources of the latest answer appear here."
-    if answer.abstained:
-        items = "".join(f"<li>{html.escape(p.locator)} (page {p.page})</li>" for p in answer.related)
-        return f"<p><strong>No source answers this.</strong> Related reading:</p><ul>{items}</ul>"
-    cards = []
-    for n, passage in enumerate(answer.citations, start=1):
-        body = html.escape(" ".join(passage.text.split()))
-        for quote, qn in answer.quotes:
-            if qn == n:
-                q = html.escape(" ".join(quote.split()))
-                body = body.replace(q, f"<mark>{q}</mark>", 1)
-        cards.append(
-            f'<div class="source-card" id="source-{n}"><strong>{html.escape(source_line(n, passage))}</strong>'
-            f"<br><em>{html.escape(passage.doc_title)}</em><p>{body}</p></div>"
-        )
-    return "".join(cards)
+# Gradio's default orange primary button has white text at under 3:1 contrast; these shades
+# keep every text colour at 4.5:1 or more on its background (WCAG 2.2 AA).
+THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate").set(
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_text_color="white",
+    body_text_color_subdued="*neutral_600",
+    block_info_text_color="*neutral_600",
+    input_placeholder_color="*neutral_600",
+    link_text_color="*primary_700",
+    link_text_color_hover="*primary_800",
+    link_text_color_visited="*primary_800",
+)
 
 
-def render_answer(answer: Answer) -> str:
-    """Markdown for the chat bubble: the answer, then a short list of its sources."""
-    text = re.sub(r"\[(\d+)\]", r"**[\1]**", answer.text)
-    if answer.citations:
-        text += "\n\n" + "\n".join(f"- {source_line(n, p)}" for n, p in enumerate(answer.citations, start=1))
+# ---- rendering: pure functions of the answer, tested without a browser --------------------------
+
+
+def _md_escape(text: str) -> str:
+    """Text from the papers as Markdown that shows it as written: HTML escaped, Markdown marks
+    backslashed (a ``*`` or ``#`` in a quotation stays a character)."""
+    return re.sub(r"([\\`*_\[\]#|~])", r"\\\1", html.escape(text, quote=False))
+
+
+def cite_link(turn: int, n: int, passage: Passage | None = None) -> str:
+    """The [n] of answer ``turn`` as a link that selects source n in the Sources panel."""
+    title = f"Show source {n}" + (f": {source_line(n, passage)[len(f'[{n}] ') :]}" if passage else "")
+    return f'<a class="cite" href="#source-{turn}-{n}" title="{html.escape(title)}">[{n}]</a>'
+
+
+def answer_markdown(answer: Answer, turn: int) -> str:
+    """The chat bubble of answer ``turn`` (1-based): the answer with each [n] a link to its
+    source, then the list of sources (or the related reading when the papers do not answer)."""
+    cited = answer.citations
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return cite_link(turn, n, cited[n - 1] if 0 < n <= len(cited) else None)
+
+    text = re.sub(r"\\\[(\d+)\\\]", link, _md_escape(answer.text))
+    if cited:
+        lines = [f"- {cite_link(turn, n, p)} {_md_escape(_without_number(n, p))}" for n, p in enumerate(cited, 1)]
+        text += "\n\n**Sources**\n\n" + "\n".join(lines)
     elif answer.related:
-        text += "\n\nRelated reading:\n" + "\n".join(f"- {p.locator} (page {p.page})" for p in answer.related)
+        lines = [
+            f"- {cite_link(turn, n, p)} {_md_escape(f'{p.locator} (page {p.page})')}"
+            for n, p in enumerate(answer.related, 1)
+        ]
+        text += "\n\n**Related reading**\n\n" + "\n".join(lines)
     return text
 
 
+def _without_number(n: int, passage: Passage) -> str:
+    return source_line(n, passage)[len(f"[{n}] ") :]
+
+
+def _loose(text: str) -> tuple[str, list[int]]:
+    """Lower-case letters and digits of ``text`` with the position each came from, so a quotation
+    is found in its passage whatever the spacing, hyphenation or quote marks."""
+    kept = [(c.lower(), i) for i, c in enumerate(text) if c.isalnum()]
+    return "".join(c for c, _ in kept), [i for _, i in kept]
+
+
+def find_quote(passage: str, quote_text: str) -> tuple[int, int] | None:
+    """(start, end) of ``quote_text`` in ``passage`` (both whitespace-normalised), or None."""
+    at = passage.find(quote_text)
+    if at >= 0:
+        return at, at + len(quote_text)
+    loose_passage, positions = _loose(passage)
+    loose_quote, _ = _loose(quote_text)
+    if not loose_quote:
+        return None
+    at = loose_passage.find(loose_quote)
+    if at < 0:
+        return None
+    start, end = positions[at], positions[at + len(loose_quote) - 1] + 1
+    # Take in the closing punctuation the quotation ends with (its full stop, a closing bracket).
+    trailing = len(quote_text) - len(quote_text.rstrip(".,;:!?)]”’\"'"))
+    while trailing and end < len(passage) and not passage[end].isalnum() and not passage[end].isspace():
+        end, trailing = end + 1, trailing - 1
+    return start, end
+
+
+def highlight(passage: str, quotes: list[str]) -> str:
+    """The passage as HTML with each quotation in ``<mark>``; a quotation not found in the passage
+    is shown marked above it, so the supporting sentence is always visible."""
+    flat = " ".join(passage.split())
+    spans: list[tuple[int, int]] = []
+    missing: list[str] = []
+    for q in quotes:
+        span = find_quote(flat, " ".join(q.split()))
+        if span is None:
+            missing.append(q)
+        else:
+            spans.append(span)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(html.escape(flat[pos:start]))
+        out.append(f"<mark>{html.escape(flat[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(flat[pos:]))
+    before = "".join(f"<p>Quoted: <mark>{html.escape(' '.join(q.split()))}</mark></p>" for q in missing)
+    return before + f"<p>{''.join(out)}</p>"
+
+
+def passages_of(answer: Answer) -> list[Passage]:
+    """What the Sources panel lists: the citations, or the related reading of an answer that has none."""
+    return answer.citations or answer.related
+
+
+def render_sources(answer: Answer | None, turn: int = 0, selected: int | None = None) -> str:
+    """The Sources panel: each cited passage with document title, locator and page, the quoted
+    sentences highlighted; source ``selected`` (1-based) framed and announced."""
+    if answer is None:
+        return f'<p class="sources-status" role="status">{html.escape(NO_SOURCES)}</p>'
+    listed = passages_of(answer)
+    if selected is not None and 0 < selected <= len(listed):
+        status = f"Showing source {selected} of {len(listed)}: {_without_number(selected, listed[selected - 1])}."
+    elif answer.abstained:
+        status = "The papers do not answer this question. The closest passages are listed as related reading."
+    else:
+        status = f"{len(listed)} source(s) cited. Select one to see its page."
+    cards = []
+    for n, passage in enumerate(listed, start=1):
+        quotes = [q for q, qn in answer.quotes if qn == n] if answer.citations else []
+        is_selected = n == selected
+        cards.append(
+            f'<li class="source-card{" selected" if is_selected else ""}" id="source-card-{n}"'
+            f"{' aria-current=' + chr(34) + 'true' + chr(34) if is_selected else ''}>"
+            f"{cite_link(turn, n, passage)} <strong>{html.escape(_without_number(n, passage))}</strong>"
+            f'<div class="doc-title">{html.escape(passage.doc_title)}</div>'
+            f"{highlight(passage.text, quotes)}</li>"
+        )
+    heading = "Related reading" if not answer.citations else "Cited passages"
+    return (
+        f'<p class="sources-status" role="status">{html.escape(status)}</p>'
+        f'<h3 class="visually-hidden">{heading}</h3><ul class="source-list">{"".join(cards)}</ul>'
+    )
+
+
+def render_decisions(entries: list[DecisionEntry], query: str = "", selected: str | None = None) -> str:
+    """The decisions register: resolutions grouped by meeting, each with minute item, page, its
+    verbatim words and a link that opens its page."""
+    query = query or ""
+    groups = group_by_meeting(entries)
+    if not entries:
+        message = f"No resolution matches “{query.strip()}”." if query.strip() else "No resolutions in the index yet."
+        return f'<p role="status">{html.escape(message)}</p>'
+    count = f"{len(entries)} resolution(s) from {len(groups)} meeting(s)"
+    count += f" matching “{query.strip()}”." if query.strip() else "."
+    parts = [f'<p role="status">{html.escape(count)}</p>']
+    for g, (meeting, items) in enumerate(groups, start=1):
+        rows = []
+        for entry in items:
+            if entry.minute_item:
+                minute = f"Minute {entry.minute_item}"
+            else:
+                minute = "Report to the meeting" if entry.kind == "proposal" else "Unnumbered minute"
+            href = "#page-" + quote(entry.resolution_id, safe="")
+            is_selected = entry.resolution_id == selected
+            rows.append(
+                f'<li class="resolution{" selected" if is_selected else ""}"'
+                f"{' aria-current=' + chr(34) + 'true' + chr(34) if is_selected else ''}>"
+                f"<div><strong>{html.escape(minute)}</strong> · {html.escape(entry.kind_label)} · "
+                f'<a class="open-page" href="{href}">Show page {entry.page}'
+                f'<span class="visually-hidden"> of {html.escape(entry.locator)}</span></a></div>'
+                f"<blockquote>{html.escape(entry.text)}</blockquote>"
+                f"<div>{html.escape(entry.locator)}</div></li>"
+            )
+        parts.append(
+            f'<section class="meeting" aria-labelledby="meeting-{g}"><h3 id="meeting-{g}">{html.escape(meeting)}</h3>'
+            f'<ul class="resolutions">{"".join(rows)}</ul></section>'
+        )
+    return "".join(parts)
+
+
+def render_documents(entries: list[DocumentEntry]) -> str:
+    """The documents in the index as a table with a caption and column headers."""
+    if not entries:
+        return '<p role="status">No documents in the index yet. Add PDF files above.</p>'
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in DOCUMENT_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in document_rows(entries)
+    )
+    files = len({e.source_file for e in entries})
+    caption = f"Documents in the index: {len(entries)} document(s) from {files} file(s)"
+    return (
+        # Focusable and named, so the table can be scrolled sideways from the keyboard on a narrow screen.
+        f'<div class="table-scroll" tabindex="0" role="region" aria-label="Documents in the index">'
+        f'<table class="documents-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def parse_date(text: str | None, label: str) -> str | None:
+    """An ISO date from a filter box, None when empty; ValueError with a plain message otherwise."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{label}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2024-03-13") from None
+
+
+def build_filters(
+    doc_ids: list[str] | None,
+    doc_types: list[str] | None,
+    organisations: list[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> dict[str, Any] | None:
+    """The ``filters`` of ``Assistant.ask`` from the filter controls; ValueError for a bad date range."""
+    start = parse_date(date_from, "Meetings from")
+    end = parse_date(date_to, "Meetings to")
+    if start and end and start > end:
+        raise ValueError(f"Meetings from ({start}) is after Meetings to ({end})")
+    filters = {
+        "doc_id": list(doc_ids or []),
+        "doc_type": list(doc_types or []),
+        "organisation": list(organisations or []),
+        "date_from": start,
+        "date_to": end,
+    }
+    filters = {k: v for k, v in filters.items() if v}
+    return filters or None
+
+
+def describe_filters(filters: dict[str, Any] | None) -> str:
+    if not filters:
+        return ""
+    parts = []
+    if filters.get("doc_id"):
+        parts.append(f"{len(filters['doc_id'])} document(s)")
+    if filters.get("doc_type"):
+        parts.append("types " + ", ".join(filters["doc_type"]))
+    if filters.get("organisation"):
+        parts.append(", ".join(filters["organisation"]))
+    if filters.get("date_from") or filters.get("date_to"):
+        parts.append(f"meetings {filters.get('date_from') or '…'} to {filters.get('date_to') or '…'}")
+    return "Searched only: " + "; ".join(parts) + "."
+
+
+def parse_bridge(value: str | None) -> str | None:
+    """What a clicked link handed over ("turn-n" or a quoted record id), without the time stamp."""
+    if not value or "|" not in value:
+        return None
+    return value.rsplit("|", 1)[0] or None
+
+
+def render_page_view(png: bytes | None, caption: str, alt: str = "") -> str:
+    """The page as a figure: the caption saying which page of which file and why, then the image
+    (embedded, so nothing outside the app's own responses is served). Without an image, the caption."""
+    if png is None:
+        return f'<p class="page-caption">{html.escape(caption)}</p>'
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure class="page-figure"><figcaption>{html.escape(caption)}</figcaption>'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></figure>'
+    )
+
+
+def status_html(message: str, error: bool = False) -> str:
+    css = ' class="status-error"' if error else ""
+    return f'<div role="status"><p{css}>{html.escape(message)}</p></div>' if message else '<div role="status"></div>'
+
+
+# ---- pages: which PDF page a citation or a decision shows ---------------------------------------
+
+
+class PageView:
+    """Finds and renders the page a passage or resolution stands on, only from the corpus and
+    upload folders."""
+
+    def __init__(self, index: Index, settings: Settings, catalogue: Catalogue) -> None:
+        self.index = index
+        self.settings = settings
+        self.catalogue = catalogue
+
+    def _render(self, source_file: str | None, page: int, what: str, highlights: list[str]) -> str:
+        if not source_file:
+            return render_page_view(None, f"The file of {what} is not in the index.")
+        try:
+            path = resolve_pdf(source_file, self.settings, self.catalogue.folder_of(source_file))
+            rendered = render_page(path, page, highlights)
+        except PageNotAvailable as exc:
+            return render_page_view(None, f"The page cannot be shown: {exc}.")
+        caption = f"Page {page} of {source_file}: {what}."
+        if rendered.marked:
+            caption += " The quoted words are outlined on the page."
+        return render_page_view(rendered.png, caption, f"Page {page} of {source_file} as printed")
+
+    def quote_page(self, passage: Passage, quotes: list[str]) -> int:
+        """The page of the passage's first quoted sentence (a passage may run over two pages)."""
+        if not quotes or passage.page_end == passage.page:
+            return passage.page
+        for row in self.index.get("sentences", where={"chunk_id": passage.chunk_id}):
+            text = " ".join(row.text.split())
+            if any(find_quote(text, " ".join(q.split())) or find_quote(" ".join(q.split()), text) for q in quotes):
+                return int(row.metadata.get("page", passage.page))
+        return passage.page
+
+    def for_passage(self, n: int, passage: Passage, quotes: list[str]) -> str:
+        page = self.quote_page(passage, quotes)
+        return self._render(self.catalogue.source_file_of(passage.doc_id), page, source_line(n, passage), quotes)
+
+    def for_decision(self, entry: DecisionEntry) -> str:
+        minute = f"minute {entry.minute_item}, " if entry.minute_item else ""
+        what = f"{entry.meeting}, {minute}{entry.kind_label.lower()}"
+        return self._render(entry.source_file, entry.page, what, [entry.text])
+
+
+# ---- the app ------------------------------------------------------------------------------------
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
-    def respond(message: str, history: list[dict[str, Any]], session: ChatSession | None):
+    settings = assistant.settings
+    catalogue = Catalogue(assistant.index, settings)
+    pages = PageView(assistant.index, settings, catalogue)
+    ingestor = Ingestor(settings, assistant.index, assistant.embedder)
+    export_root = Path(tempfile.mkdtemp(prefix="scrutineer-exports-"))
+
+    def choices_updates() -> tuple[Any, Any, Any]:
+        c = catalogue.filter_choices()
+        return gr.update(choices=c.documents), gr.update(choices=c.doc_types), gr.update(choices=c.organisations)
+
+    def respond(
+        message: str,
+        history: list[dict[str, Any]],
+        session: ChatSession | None,
+        doc_ids: list[str],
+        doc_types: list[str],
+        organisations: list[str],
+        date_from: str,
+        date_to: str,
+    ):
         session = session or ChatSession()
         message = (message or "").strip()
+        unchanged = [gr.update()] * 3  # sources, page view, download
         if not message:
-            return "", history, session, gr.update()
-        answer = assistant.ask(message, session=session)
+            return message, history, session, *unchanged, status_html("Type a question first.", error=True)
+        try:
+            filters = build_filters(doc_ids, doc_types, organisations, date_from, date_to)
+        except ValueError as exc:
+            return message, history, session, *unchanged, status_html(str(exc), error=True)
+        answer = assistant.ask(message, session=session, filters=filters)
+        turn = len(session.turns)
         history = [
             *history,
-            {"role": "user", "content": message},
-            {"role": "assistant", "content": render_answer(answer)},
+            {"role": "user", "content": _md_escape(message)},
+            {"role": "assistant", "content": answer_markdown(answer, turn)},
         ]
-        return "", history, session, render_sources(answer)
+        export = write_export(session, export_root / uuid.uuid4().hex)
+        return (
+            "",
+            history,
+            session,
+            render_sources(answer, turn),
+            render_page_view(None, NO_PAGE),
+            gr.update(value=str(export), interactive=True),
+            status_html(describe_filters(filters)),
+        )
+
+    def show_source(value: str, session: ChatSession | None):
+        ref = parse_bridge(value)
+        match = re.fullmatch(r"(\d+)-(\d+)", ref or "")
+        if not match or session is None:
+            return gr.update(), gr.update()
+        turn, n = int(match.group(1)), int(match.group(2))
+        if not 0 < turn <= len(session.turns):
+            return gr.update(), gr.update()
+        answer = session.turns[turn - 1]
+        listed = passages_of(answer)
+        if not 0 < n <= len(listed):
+            return gr.update(), gr.update()
+        quotes = [q for q, qn in answer.quotes if qn == n] if answer.citations else []
+        return render_sources(answer, turn, selected=n), pages.for_passage(n, listed[n - 1], quotes)
+
+    def new_conversation():
+        no_export = gr.update(value=None, interactive=False)
+        return [], None, render_sources(None), render_page_view(None, NO_PAGE), no_export, status_html("")
+
+    def register_html(query: str | None, include_proposals: bool | None, selected: str | None = None) -> str:
+        # On page load Gradio may hand over None for a box never typed in: treat it as empty / ticked.
+        query = query or ""
+        entries = catalogue.decisions(query, include_proposals is not False)
+        return render_decisions(entries, query, selected)
+
+    def filter_decisions(query: str, include_proposals: bool):
+        return register_html(query, include_proposals)
+
+    def open_decision(value: str, query: str, include_proposals: bool):
+        ref = parse_bridge(value)
+        entry = catalogue.decision(unquote(ref)) if ref else None
+        if entry is None:
+            return gr.update(), gr.update()
+        return register_html(query, include_proposals, entry.resolution_id), pages.for_decision(entry)
+
+    def documents_table() -> str:
+        return render_documents(catalogue.documents())
+
+    # Gradio finds the progress bar by this default value, so the call in the default is needed.
+    def add_documents(files: list[str] | None, query: str, include_proposals: bool, progress=gr.Progress()):  # noqa: B008
+        if not files:
+            return (status_html("Choose one or more PDF files first.", error=True), *[gr.update()] * 6)
+        progress(0, desc="Storing the files")
+        pairs = [(Path(f), Path(f).name) for f in files]
+        # add_uploads reports a busy index (another ingest running) as each file's error.
+        result = add_uploads(pairs, settings, ingestor, progress=lambda frac, desc: progress(frac, desc=desc))
+        if result.added:
+            assistant.refresh()  # glossary, meeting dates and vocabulary now include the new papers
+        lines = []
+        if result.added:
+            lines.append("Added and searchable now: " + ", ".join(result.added) + ".")
+        if result.unchanged:
+            lines.append("Already in the index, unchanged: " + ", ".join(result.unchanged) + ".")
+        errors = [message for _, message in result.failed]
+        body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        body += "".join(f'<p class="status-error">Not added. {html.escape(m)}</p>' for m in errors)
+        return (
+            f'<div role="status">{body}</div>',
+            None,
+            documents_table(),
+            register_html(query, include_proposals),
+            *choices_updates(),
+        )
 
     def ask(question: str) -> dict[str, Any]:
         """Answer one question; the same object as `scrutineer ask --json`."""
         return assistant.ask(question).contract()
 
+    api_sessions: OrderedDict[str, ChatSession] = OrderedDict()
+    api_sessions_lock = threading.Lock()
+
+    def ask_in_session(question: str, session_id: str) -> dict[str, Any]:
+        """Answer a question in a chat session of the caller's choosing (a random id per conversation), so
+        a follow-up ("And in 2023?") is read with that session's previous question; as `ask` otherwise."""
+        session_id = (session_id or "").strip()
+        if not session_id or len(session_id) > MAX_SESSION_ID_CHARS:
+            raise gr.Error(f"session_id must be 1 to {MAX_SESSION_ID_CHARS} characters")
+        with api_sessions_lock:
+            session = api_sessions.pop(session_id, None) or ChatSession()
+            api_sessions[session_id] = session  # most recently used last
+            while len(api_sessions) > MAX_API_SESSIONS:
+                api_sessions.popitem(last=False)
+        return assistant.ask(question, session=session).contract()
+
+    def on_load(query: str, include_proposals: bool):
+        return (
+            documents_table(),
+            register_html(query, include_proposals),
+            *choices_updates(),
+        )
+
+    initial = catalogue.filter_choices()
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         session = gr.State(None)
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=520)
-                question = gr.Textbox(label="Your question", placeholder="e.g. What was resolved about the budget?")
-                send = gr.Button("Ask", variant="primary")
-                gr.Examples(EXAMPLES, inputs=question, label="Example questions")
-            with gr.Column(scale=2):
-                gr.Markdown("## Sources")
-                sources = gr.HTML(render_sources(None), label="Sources")
-        outputs = [question, chatbot, session, sources]
-        send.click(respond, [question, chatbot, session], outputs, api_visibility="private")
-        question.submit(respond, [question, chatbot, session], outputs, api_visibility="private")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        chatbot = gr.Chatbot(
+                            label="Conversation",
+                            elem_id="conversation",
+                            height=480,
+                            latex_delimiters=[],
+                            feedback_options=None,
+                            buttons=["copy"],
+                            placeholder="Ask a question about the papers, or start from an example below.",
+                        )
+                        question = gr.Textbox(
+                            label="Your question", placeholder="e.g. What was resolved about the budget?", lines=1
+                        )
+                        with gr.Row():
+                            send = gr.Button("Ask", variant="primary")
+                            clear = gr.Button("New conversation")
+                            download = gr.DownloadButton(
+                                "Download conversation", value=None, interactive=False, size="md"
+                            )
+                        ask_status = gr.HTML(status_html(""), elem_id="ask-status", js_on_load=None)
+                        gr.Examples(EXAMPLES, inputs=question, label="Example questions")
+                        with gr.Accordion("Filters: search only some papers", open=False):
+                            doc_filter = gr.Dropdown(
+                                choices=initial.documents, multiselect=True, label="Documents", value=[]
+                            )
+                            type_filter = gr.Dropdown(
+                                choices=initial.doc_types, multiselect=True, label="Document types", value=[]
+                            )
+                            org_filter = gr.Dropdown(
+                                choices=initial.organisations, multiselect=True, label="Organisations", value=[]
+                            )
+                            with gr.Row():
+                                date_from = gr.Textbox(label="Meetings from", placeholder="YYYY-MM-DD", min_width=160)
+                                date_to = gr.Textbox(label="Meetings to", placeholder="YYYY-MM-DD", min_width=160)
+                    with gr.Column(scale=2, min_width=320):
+                        gr.Markdown("## Sources")
+                        sources = gr.HTML(
+                            render_sources(None),
+                            elem_id="sources",
+                            max_height=560,
+                            js_on_load=(
+                                "watch('value', () => { const s = element.querySelector('.source-card.selected');"
+                                " if (s) s.scrollIntoView({block: 'nearest'}); });"
+                            ),
+                        )
+                        gr.Markdown("## Page view")
+                        page = gr.HTML(render_page_view(None, NO_PAGE), elem_id="page-view", js_on_load=None)
+                cite_bridge = gr.Textbox(visible="hidden", elem_id=CITE_BRIDGE, label="Selected citation")
+            with gr.Tab("Decisions", id="decisions"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        decision_query = gr.Textbox(
+                            label="Search the decisions", placeholder="e.g. review, budget, minute 39, March 2024"
+                        )
+                        include_proposals = gr.Checkbox(
+                            value=True, label="Include recommendations put to meetings (not yet decided)"
+                        )
+                        register = gr.HTML(
+                            render_decisions(catalogue.decisions()), elem_id="register", max_height=640, js_on_load=None
+                        )
+                    with gr.Column(scale=2, min_width=320, elem_id="decision-page-column"):
+                        gr.Markdown("## Page view")
+                        decision_page = gr.HTML(
+                            render_page_view(None, NO_PAGE),
+                            elem_id="decision-page-view",
+                            # One column on a narrow screen: bring the page into view when it is off-screen.
+                            js_on_load=(
+                                "watch('value', () => { const r = element.getBoundingClientRect();"
+                                " if (element.querySelector('img') && (r.top > innerHeight || r.bottom < 0))"
+                                " element.scrollIntoView({block: 'start'}); });"
+                            ),
+                        )
+                page_bridge = gr.Textbox(visible="hidden", elem_id=PAGE_BRIDGE, label="Selected decision")
+            with gr.Tab("Documents", id="documents"):
+                gr.Markdown(
+                    "Add council papers as PDF files. They are stored in the upload folder, read, and searchable "
+                    "as soon as they are listed below. A file that cannot be read is not added, and nothing "
+                    "else changes."
+                )
+                uploads = gr.File(
+                    label="PDF files to add", file_count="multiple", file_types=[".pdf"], elem_id="uploads"
+                )
+                add = gr.Button("Add to the index", variant="primary")
+                upload_status = gr.HTML(status_html(""), elem_id="upload-status", js_on_load=None)
+                documents = gr.HTML(render_documents(catalogue.documents()), elem_id="documents", js_on_load=None)
+
+        filter_inputs = [doc_filter, type_filter, org_filter, date_from, date_to]
+        chat_outputs = [question, chatbot, session, sources, page, download, ask_status]
+        for event in (send.click, question.submit):
+            event(respond, [question, chatbot, session, *filter_inputs], chat_outputs, api_visibility="private")
+        cite_bridge.change(show_source, [cite_bridge, session], [sources, page], api_visibility="private")
+        clear.click(
+            new_conversation,
+            None,
+            [chatbot, session, sources, page, download, ask_status],
+            api_visibility="private",
+        )
+        for event in (decision_query.change, include_proposals.change):
+            event(filter_decisions, [decision_query, include_proposals], register, api_visibility="private")
+        page_bridge.change(
+            open_decision,
+            [page_bridge, decision_query, include_proposals],
+            [register, decision_page],
+            api_visibility="private",
+        )
+        add.click(
+            add_documents,
+            [uploads, decision_query, include_proposals],
+            [upload_status, uploads, documents, register, doc_filter, type_filter, org_filter],
+            api_visibility="private",
+        )
+        demo.load(
+            on_load,
+            [decision_query, include_proposals],
+            [documents, register, doc_filter, type_filter, org_filter],
+            api_visibility="private",
+        )
         gr.api(ask, api_name="ask")
+        gr.api(ask_in_session, api_name="ask_session")
+    # Gradio answers one event at a time unless told otherwise; the Assistant is safe for concurrent asks.
+    demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """The ``launch`` arguments that shape the page (Gradio 6 takes css, head and theme here)."""
+    return {
+        "css": CSS,
+        "head": HEAD,
+        "theme": THEME,
+        "footer_links": [],
+        "max_file_size": f"{settings.upload_max_mb}mb",
+    }
 
 
 def serve(
@@ -128,8 +766,8 @@ def serve(
         server_name=host or settings.host,
         server_port=port or settings.port,
         prevent_thread_lock=prevent_thread_lock,
-        css=CSS,
-        footer_links=[],
+        auth=read_logins(settings.auth_file) if settings.auth_file else None,
+        **launch_options(settings),
     )
     return demo
 

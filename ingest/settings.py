@@ -110,7 +110,9 @@ class Settings:
         None,
     )
     answer_concurrency: int = _doc(
-        "Questions the app answers at the same time (chat and API); more wait in the queue.", 4
+        "Requests each of the app's events (the chat, the `ask` and `ask_session` APIs, ...) runs at the same time;"
+        " more wait in Gradio's queue.",
+        4,
     )
 
     @classmethod

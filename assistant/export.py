@@ -1,0 +1,69 @@
+"""A conversation as a Markdown file a person can keep or forward: each question, the answer
+with its [n] citations, and for each citation the document, locator, page and passage."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.answer import Answer
+from assistant.citations import source_line
+from assistant.service import ChatSession
+
+TITLE = "Scrutineer conversation"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _escape(text: str) -> str:
+    """Text from the papers shown as written, not read as Markdown (a ``*`` or ``#`` in a passage)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _answer_text(answer: Answer) -> str:
+    # Escape everything, then let the [n] markers stand as they are: they are the citations.
+    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", _escape(answer.text))
+
+
+def _quote(text: str) -> str:
+    return "> " + _escape(text)
+
+
+def turn_markdown(number: int, question: str, answer: Answer) -> str:
+    lines = [f"## {number}. {_escape(question)}", "", _answer_text(answer), ""]
+    if answer.citations:
+        lines += ["### Sources", ""]
+        for n, passage in enumerate(answer.citations, start=1):
+            lines += [
+                f"**{_escape(source_line(n, passage))}**  ",
+                f"{_escape(passage.doc_title)}",
+                "",
+                _quote(passage.text),
+                "",
+            ]
+    elif answer.related:
+        lines += ["### Related reading", ""]
+        lines += [f"- {_escape(p.locator)} (page {p.page})" for p in answer.related]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def conversation_markdown(session: ChatSession, when: str | None = None) -> str:
+    """The whole conversation; ``when`` (default: now) is printed under the title."""
+    stamp = when or time.strftime("%Y-%m-%d %H:%M")
+    parts = [f"# {TITLE}", "", f"Exported {stamp}. Quotations are verbatim from the papers cited.", ""]
+    for number, answer in enumerate(session.turns, start=1):
+        # Answer.question is the question as asked (a follow-up stays short, as the person wrote it).
+        parts.append(turn_markdown(number, answer.question, answer))
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def write_export(session: ChatSession, folder: Path | None = None) -> Path:
+    """Write the conversation to a new ``.md`` file in ``folder`` (default: a fresh temporary
+    folder, which the app is allowed to serve) and return its path."""
+    target_dir = folder or Path(tempfile.mkdtemp(prefix="scrutineer-export-"))
+    target_dir.mkdir(parents=True, exist_ok=True)
+    path = target_dir / f"scrutineer-conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(conversation_markdown(session), encoding="utf-8")
+    return path
