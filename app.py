@@ -724,6 +724,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             [uploads, decision_query, include_proposals],
             [upload_status, uploads, documents, register, doc_filter, type_filter, org_filter],
             api_visibility="private",
+            # One upload at a time: a second would wait on the writer lock and time out instead of queueing.
+            concurrency_limit=1,
         )
         demo.load(
             on_load,

@@ -110,8 +110,11 @@ class Assistant:
             self.refresh()
 
     def refresh(self) -> None:
-        """Forget what was read from the index (after an ingest). The lexical index watches the
-        generation stamp itself."""
+        """Forget what was read from the index (after an ingest) and bring the lexical index up to
+        date now, so a document this process just added is found by its words at once."""
+        lexical = self._lexical
+        if lexical is not None:  # outside the lock: readers carry on with the index they have meanwhile
+            lexical.refresh_now()
         with self._lock:
             self._glossary = None
             self._meetings = None

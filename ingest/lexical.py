@@ -324,6 +324,12 @@ class LiveLexicalIndex:
     def search(self, query: str, k: int, allowed_ids: set[str] | None = None) -> list[tuple[str, float]]:
         return self.current().search(query, k, allowed_ids)
 
+    def refresh_now(self) -> None:
+        """Catch up with the index at once (after this process's own ingest), not within the interval."""
+        with self._lock:
+            self._current = self._current.refresh_if_stale(self._index)
+            self._checked_at = time.monotonic()
+
 
 def lexical_dir(settings: Settings) -> Path:
     """Where the lexical index of this Chroma collection set is saved (one per collection

@@ -378,6 +378,28 @@ def test_live_index_checks_at_most_once_per_interval(
     assert eager.search("Thameside", 3)
 
 
+def test_refresh_now_catches_up_at_once_after_this_process_ingests(
+    settings: Settings, ingested: Path, ingestor: Ingestor, index: Index
+) -> None:
+    live = LiveLexicalIndex(index, interval_s=3600.0)
+    ingestor.ingest_paths([make_text_pdf(settings.corpus_dir / SECOND, [LIBRARIES])])
+    assert live.search("Thameside", 3) == []  # within the interval: not yet
+    live.refresh_now()
+    assert "Thameside" in texts_of(index, live.search("Thameside library", 3))[0]
+
+
+def test_assistant_refresh_makes_a_new_upload_searchable_by_its_words(
+    settings: Settings, ingested: Path, ingestor: Ingestor, index: Index, fake_embedder
+) -> None:
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings, index=index, embedder=fake_embedder)
+    assert assistant.lexical.search("Thameside", 3) == []
+    ingestor.ingest_paths([make_text_pdf(settings.corpus_dir / SECOND, [LIBRARIES])])
+    assistant.refresh()  # what the app does after an upload
+    assert "Thameside" in texts_of(index, assistant.lexical.search("Thameside library", 3))[0]
+
+
 def test_searching_while_another_thread_refreshes_never_fails(settings: Settings, ingested: Path, index: Index) -> None:
     live = LiveLexicalIndex(index, interval_s=0.0)
     errors: list[BaseException] = []
