@@ -569,6 +569,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             lines.append("Added and searchable now: " + ", ".join(result.added) + ".")
         if result.unchanged:
             lines.append("Already in the index, unchanged: " + ", ".join(result.unchanged) + ".")
+        lines += [message + "." for _, message in result.duplicates]
         errors = [message for _, message in result.failed]
         body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
         body += "".join(f'<p class="status-error">Not added. {html.escape(m)}</p>' for m in errors)

@@ -134,6 +134,9 @@ class UploadResult:
     """Stored names of files the index already held with the same content."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(name given, message) per file refused; the message is the one ``scrutineer ingest`` prints."""
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    """(name given, message) per file whose bytes the index already holds under another name:
+    not an error, not stored again ("x.pdf: already ingested as y.pdf; skipped", as the CLI says)."""
     report: IngestReport | None = None
 
 
@@ -170,6 +173,7 @@ def add_uploads(
         return result
     result.report = report
     failed = dict(report.failed)
+    twins = dict(report.duplicates)
     known = ingestor.index.file_records()
     upload_folder = str(settings.upload_dir.resolve())
     for s in stored:
@@ -177,6 +181,10 @@ def add_uploads(
         if stored_name in failed:
             s.rollback()
             result.failed.append((s.name, failed[stored_name]))
+            continue
+        if stored_name in twins:
+            s.rollback()  # a second copy of papers already in the index would only be read twice
+            result.duplicates.append((s.name, f"{s.name}: already ingested as {twins[stored_name]}; skipped"))
             continue
         if stored_name in report.ingested:
             s.commit()
@@ -190,6 +198,10 @@ def add_uploads(
             s.commit()
         result.unchanged.append(stored_name)
     log.info(
-        "uploads: %d added, %d unchanged, %d refused", len(result.added), len(result.unchanged), len(result.failed)
+        "uploads: %d added, %d unchanged, %d already ingested under another name, %d refused",
+        len(result.added),
+        len(result.unchanged),
+        len(result.duplicates),
+        len(result.failed),
     )
     return result

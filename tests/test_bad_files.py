@@ -569,3 +569,35 @@ def test_cli_subprocess_reports_bad_files_and_exits_cleanly(
     assert error_lines(result.stderr) == [f"error: {name}: {message}" for name, (_, message) in HOSTILE.items()]
     assert f"another copy.pdf: already ingested as {B}; skipped" in result.stdout
     assert Index(settings).digest() == before
+
+
+# --- through the app's upload ------------------------------------------------------------
+
+
+def test_every_hostile_file_through_the_app_upload_fails_clearly_and_changes_nothing(
+    settings: Settings, base: IngestReport, ingestor: Ingestor, index: Index, tmp_path: Path
+) -> None:
+    """The Documents tab's upload (ingest.uploads.add_uploads): the same messages as the CLI, the
+    index digest unchanged but for the good file, and no bad file left in the upload folder."""
+    from ingest.uploads import add_uploads
+
+    before = index.digest()
+    bad = [p for p in make_hostile(tmp_path / "incoming") if p.is_file()]  # a browser uploads files only
+    good = make_text_pdf(tmp_path / "incoming" / "libraries.pdf", [LIBRARIES])
+    traversal = make_text_pdf(tmp_path / "incoming" / "parks.pdf", [PARKS])
+    copy = tmp_path / "incoming" / "cabinet-copy.pdf"
+    copy.write_bytes((settings.corpus_dir / A).read_bytes())
+    files = [(p, p.name) for p in bad] + [(good, "libraries.pdf"), (traversal, "../../etc/parks.pdf")]
+
+    result = add_uploads([*files, (copy, copy.name)], settings, ingestor)
+
+    assert sorted(result.added) == ["libraries.pdf", "parks.pdf"]  # the ../ is dropped, the file kept inside
+    assert result.duplicates == [("cabinet-copy.pdf", f"cabinet-copy.pdf: already ingested as {A}; skipped")]
+    assert dict(result.failed) == {
+        name: f"{name}: {message}" for name, (_, message) in HOSTILE.items() if name != "folder.pdf"
+    }
+    assert sorted(p.name for p in settings.upload_dir.iterdir()) == ["libraries.pdf", "parks.pdf"]
+    for name in ("libraries.pdf", "parks.pdf"):
+        assert rows_of(index, name) > 0
+        assert ingestor.remove(name)
+    assert index.digest() == before
