@@ -12,6 +12,7 @@ is never run, since it downloads a browser build.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import socket
 import time
@@ -54,24 +55,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+def running_app(demo_assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
+    """The app as `scrutineer serve` runs it, on a copy of the test run's demo index (built once per
+    run), so the uploads this test makes touch no other test's index."""
     import app
 
     base = tmp_path_factory.mktemp("browser")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    shutil.copy(CORPUS_PDF, corpus / CORPUS_PDF.name)
-    settings = Settings.from_env(
-        env={},
-        corpus_dir=corpus,
-        index_dir=base / "index",
-        upload_dir=base / "uploads",
-        collection_prefix="browser",
-    )
+    shutil.copytree(demo_assistant.settings.index_dir, base / "index")
+    settings = dataclasses.replace(demo_assistant.settings, index_dir=base / "index", upload_dir=base / "uploads")
     port = _free_port()
     started = time.perf_counter()
     demo = app.serve(settings, host="127.0.0.1", port=port, prevent_thread_lock=True)
-    print(f"\n[app with a fresh index of the pack up in {time.perf_counter() - started:.1f} s]")
+    print(f"\n[app on a copy of the demo index up in {time.perf_counter() - started:.1f} s]")
     try:
         yield f"http://127.0.0.1:{port}/", settings
     finally:
