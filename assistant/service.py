@@ -173,8 +173,15 @@ class Assistant:
             return self._rarity
 
     def warm_up(self) -> None:
-        """Load the model before the first question, so latency excludes it."""
+        """Load the model and derive what questions read from the index (lexical index, glossary,
+        vocabulary, word rarity) before the first question, so no one question pays for them."""
         self.embedder.embed(["warm up"])
+        # What follows is read at this generation: the first question need not check again.
+        self._generation, self._checked_at = self.index.generation(), time.monotonic()
+        _ = self.lexical, self.glossary
+        self.meeting_dates()
+        self.common_words()
+        self.word_rarity()
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
         started = time.perf_counter()
