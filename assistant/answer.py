@@ -317,6 +317,13 @@ def compose_answer(
         return abstain(question, retrieval, "no passage gives that figure")
     if _MONEY_Q.search(question) and not any(_MONEY.search(c.text) for c in chosen):
         return abstain(question, retrieval, "no passage gives that sum")
+    if (
+        _OUTCOME_Q.search(question)
+        and not _AIM_Q.search(question)
+        and not any(_gives_outcome(c.text, question) for c in chosen)
+    ):
+        # "How much did it raise?" is not answered by the target it aimed for.
+        return abstain(question, retrieval, "the passages give only a target, not what happened")
     if info.wants_who and not info.wants_number and not any(cue_score(_who_only(), c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage names who")
     chosen_as = _CHOSEN_AS.search(question)
@@ -363,6 +370,19 @@ _MONEY_Q = re.compile(
     r"receive|raise|raised|saving|savings|deficit|debt|borrow\w*)\b|\bhow much (money|funding)\b",
     re.I,
 )
+_OUTCOME_Q = re.compile(r"\bhow (much|many)\b[^?]*\b(raised?|collected|achieved|reached|finally|actually)\b", re.I)
+_AIM_Q = re.compile(r"\b(target|goal|aim|ambition|expected|forecast|planned)\b", re.I)
+_AIMED_FIGURE = re.compile(
+    r"\b(target|goal|aim|ambition)\s+(?:of|is|was|to reach|to raise)?\s*(?:£|\$)?\s?\d[\d,.]*\s*(?:m|k|bn|%)?", re.I
+)
+"""A figure given as what was aimed for ("the target of £25,000"), not what happened."""
+
+
+def _gives_outcome(text: str, question: str) -> bool:
+    """The sentence gives a figure that is not only a target."""
+    return _new_number(_AIMED_FIGURE.sub(" ", text), question)
+
+
 _MONEY = re.compile(r"£\s?\d|\d\s?(m|bn|k|million|billion)\b|\bpounds\b", re.I)
 
 

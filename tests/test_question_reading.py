@@ -81,3 +81,12 @@ def test_overlap_between_consecutive_chunks() -> None:
 )
 def test_figure_questions(question: str, wants_number: bool) -> None:
     assert analyse(question).wants_number is wants_number
+
+
+def test_a_target_is_not_what_happened() -> None:
+    from assistant.answer import _gives_outcome
+
+    q = "How much did the Christmas campaign finally raise?"
+    assert not _gives_outcome("4. Members were urged to get the campaign to the target of £25,000.", q)
+    assert _gives_outcome("The campaign raised £18,400 against its target of £25,000.", q)
+    assert _gives_outcome("By January £18,400 had been collected.", q)

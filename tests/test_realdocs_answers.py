@@ -71,3 +71,12 @@ def test_who_chaired_is_read_from_the_attendance_list(assistant) -> None:
     answer = assistant.ask("Who chaired the Corporate Parenting Panel in December 2024?")
     assert answer.text.startswith("“PRESENT: Shellina Prendergast (Chair), Paul Bartlett (Vice-Chair),")
     assert answer.citations[0].locator == "Minutes, 10 December 2024 — attendance and opening"
+
+
+def test_a_target_does_not_answer_what_was_raised(assistant) -> None:
+    answer = assistant.ask("How much did the Corporate Parent Christmas Campaign finally raise?")
+    assert answer.abstained and answer.citations == []
+    assert "(The passages give only a target, not what happened.)" in answer.text
+    # Asked for the target, the same passage answers.
+    target = assistant.ask("What's the target for the Corporate Parent Christmas Campaign?")
+    assert "target of £25,000" in target.text
