@@ -151,26 +151,27 @@ class Assistant:
     def common_words(self) -> set[str]:
         """Words the papers write in lower case somewhere: a capitalised pair made of none of them
         is taken for a person's name."""
-        with self._lock:
-            if self._common is None:
-                common: set[str] = set()
-                for row in self.index.get("chunks"):
-                    common.update(re.findall(r"\b[a-z][a-z'’-]+\b", row.text))
-                self._common = common
-            return self._common
+        return self._vocabulary()[0]
 
     def word_rarity(self) -> dict[str, float]:
         """Inverse document frequency of each word over the stored passages: "sexual" weighs more
         than "services" when deciding what a question is about."""
+        return self._vocabulary()[1]
+
+    def _vocabulary(self) -> tuple[set[str], dict[str, float]]:
+        """Both word caches, from one read of every stored passage."""
         with self._lock:
-            if self._rarity is None:
+            if self._common is None or self._rarity is None:
+                common: set[str] = set()
                 counts: Counter[str] = Counter()
                 rows = self.index.get("chunks")
                 for row in rows:
+                    common.update(re.findall(r"\b[a-z][a-z'’-]+\b", row.text))
                     counts.update(word_set(row.text))
                 n = len(rows)
+                self._common = common
                 self._rarity = {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
-            return self._rarity
+            return self._common, self._rarity
 
     def warm_up(self) -> None:
         """Load the model and derive what questions read from the index (lexical index, glossary,
@@ -180,8 +181,7 @@ class Assistant:
         self._generation, self._checked_at = self.index.generation(), time.monotonic()
         _ = self.lexical, self.glossary
         self.meeting_dates()
-        self.common_words()
-        self.word_rarity()
+        self._vocabulary()
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
         started = time.perf_counter()
