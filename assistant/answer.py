@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.query import QuestionInfo, analyse, content_terms
+from assistant.query import GENERIC_TERMS, QuestionInfo, analyse, content_terms
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates
 from ingest.settings import Settings
@@ -29,6 +29,10 @@ W_CUE = 0.15
 W_RANK = 0.1
 W_PART_CONTEXT = 0.3
 """For one part of a two-part question, the rest of the question still counts, less."""
+PART_CONNECTIVES = frozenset({"against", "versus", "compared", "compare", "also", "then", "between"})
+"""Words that join one part of a question to another ("…, against what target?") and say nothing of its own."""
+W_REFERENCE = 0.7
+"""Share of the lexical credit a sentence gets for question words found only in the sentence it refers back to."""
 """Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
 holding the kind of thing asked for, and its passage's rank."""
 MIN_LEXICAL = 0.5
@@ -63,6 +67,9 @@ class Candidate:
     rank: int
     """Rank of its passage among those retrieved (a large number when it came from elsewhere)."""
     score: float = 0.0
+    context: str = ""
+    """The sentence before it, when this one opens with a word that refers back to it ("It will
+    meet monthly" follows the sentence naming the Board); its words count towards matching, less."""
 
 
 @dataclass
@@ -208,8 +215,11 @@ _FREQUENCY = re.compile(
 
 def gives_figure(text: str, question: str) -> bool:
     """The sentence gives what a how-many / how-much / how-often question asks: a number the
-    question does not already hold, or for "how often", a frequency ("quarterly")."""
-    return _new_number(text, question) or bool(_OFTEN_Q.search(question) and _FREQUENCY.search(text))
+    question does not already hold, or for "how often", a frequency ("quarterly") and nothing
+    else ("over the next 12 months" says how long, not how often)."""
+    if _OFTEN_Q.search(question):
+        return bool(_FREQUENCY.search(text))
+    return _new_number(text, question)
 
 
 def _new_number(text: str, question: str) -> bool:
@@ -285,8 +295,17 @@ def compose_answer(
             best = _prefer_cue(info, question, ranked, common_words)
         else:
             part_terms, part_info = sorted(word_set(part)), analyse(part)
+            own = [
+                t
+                for t in part_terms
+                if t not in PART_CONNECTIVES and not any(t in word_set(p) for p in parts if p is not part)
+            ]
+            if chosen and own and lexical_share(own, weights, " ".join(c.text for c in chosen)) >= MIN_LEXICAL:
+                continue  # a sentence already quoted answers this part too
+            # A part with words of its own is answered by a sentence not yet quoted for another part.
+            pool = [c for c in ranked if c not in chosen] if own else ranked
             best = max(
-                ranked,
+                pool or ranked,
                 key=lambda c: _score(c, part_terms, weights, part_info, part, all_terms, common_words),
             )
         if not any(best.sentence_id == c.sentence_id for c in chosen):
@@ -300,7 +319,7 @@ def compose_answer(
     chosen = chosen[: max(settings.answer_max_sentences, len(parts))]
     if info.wants_several:
         chosen += _from_other_documents(chosen, ranked, passages)
-    chosen += _complete(info, question, chosen, ranked)
+    chosen += _complete(info, question, chosen, ranked, passages)
 
     strongest = max(c.dense for c in chosen)
     coverage = lexical_share(all_terms, weights, " ".join(c.text + " " + passages[c.chunk_id].locator for c in chosen))
@@ -421,19 +440,34 @@ def _is_field(text: str, flag: str) -> bool:
     return bool(m and FIELD_LABELS[flag].search(m.group("label")))
 
 
-def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+def _complete(
+    info: QuestionInfo,
+    question: str,
+    chosen: list[Candidate],
+    ranked: list[Candidate],
+    passages: dict[str, Passage],
+) -> list[Candidate]:
     """Complete the chosen sentences from their own passages: a "Label: value" line that answers
     what is asked (a plan action's "Accountable lead:" for who, "By when:" for when), or else the
     best sibling sentence that holds the missing name, date or figure. The best chosen sentence's
-    passage is looked at first."""
+    passage is looked at first, then the other passages of the same sections."""
     wanted = [
         flag for flag, on in (("who", info.wants_who), ("when", info.wants_when), ("number", info.wants_number)) if on
     ]
     extra: list[Candidate] = []
     order = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
+    sections = list(dict.fromkeys(passages[chunk].section_id for chunk in order))
+
+    def place(c: Candidate) -> tuple[int, int, float]:
+        # The chosen sentences' own passages first, then the rest of their sections (a section
+        # split into chunks goes on in the next one: "It will meet monthly …").
+        if c.chunk_id in order:
+            return (0, order.index(c.chunk_id), -c.score)
+        return (1, sections.index(passages[c.chunk_id].section_id), -c.score)
+
     siblings = sorted(
-        (c for c in ranked if c.chunk_id in order and c not in chosen),
-        key=lambda c: (order.index(c.chunk_id), -c.score),
+        (c for c in ranked if c not in chosen and (c.chunk_id in order or passages[c.chunk_id].section_id in sections)),
+        key=place,
     )
     for flag in wanted:
         label = FIELD_LABELS.get(flag)
@@ -446,10 +480,25 @@ def _complete(info: QuestionInfo, question: str, chosen: list[Candidate], ranked
         probe = QuestionInfo(text="", wants_who=flag == "who", wants_when=flag == "when", wants_number=flag == "number")
         if any(cue_score(probe, c.text, question) for c in chosen + extra):
             continue
-        sibling = next((c for c in siblings if cue_score(probe, c.text, question) and c not in extra), None)
+        sibling = next(
+            (
+                c
+                for c in siblings
+                if cue_score(probe, c.text, question) and c not in extra and _about_question(c, question)
+            ),
+            None,
+        )
         if sibling is not None:
             extra.append(sibling)
     return extra
+
+
+def _about_question(c: Candidate, question: str) -> bool:
+    """A completing sentence shares a content word with the question, itself or through the
+    sentence it refers back to: a figure next to the subject is not always a figure about it."""
+    have = word_set(c.text + " " + c.context)
+    stems = {stem(t) for t in have}
+    return any(_has_term(t, have, stems) for t in word_set(question) - GENERIC_TERMS)
 
 
 CUE_PREFERENCE = 0.75
@@ -488,9 +537,12 @@ def _score(
     common_words: set[str] | None = None,
 ) -> float:
     """A sentence's score for a question (or one part of it, with the whole question as context)."""
+    lexical = lexical_share(terms, weights, c.text)
+    if c.context:
+        lexical += W_REFERENCE * (lexical_share(terms, weights, c.context + " " + c.text) - lexical)
     score = (
         W_DENSE * c.dense
-        + W_LEXICAL * lexical_share(terms, weights, c.text)
+        + W_LEXICAL * lexical
         + W_CUE * cue_score(info, c.text, question, common_words)
         + W_RANK / (1 + c.rank)
     )

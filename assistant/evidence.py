@@ -3,6 +3,8 @@ precomputed vector, so similarity is a dot product) plus the nearest sentences f
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.answer import Candidate
@@ -13,6 +15,8 @@ POOL_PASSAGES = 8
 """Passages whose every sentence is a candidate."""
 OUTSIDE_RANK = 50
 """Rank given to a sentence whose passage is not among the retrieved ones."""
+_REFERS_BACK = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+"""A sentence opening with one of these words is about what the sentence before it names."""
 
 
 def gather(index: Index, retrieval: Retrieval, query_vector: np.ndarray) -> tuple[list[Candidate], dict[str, Passage]]:
@@ -34,6 +38,10 @@ def gather(index: Index, retrieval: Retrieval, query_vector: np.ndarray) -> tupl
                 dense,
                 rank[row.metadata["chunk_id"]],
             )
+    by_place = {(c.chunk_id, c.ordinal): c.text for c in candidates.values()}
+    for c in candidates.values():
+        if _REFERS_BACK.match(c.text):
+            c.context = by_place.get((c.chunk_id, c.ordinal - 1), "")
     for hit in retrieval.sentences:
         if hit.sentence_id not in candidates:
             candidates[hit.sentence_id] = Candidate(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import cue_score, gives_figure
+from assistant.answer import Candidate, compose_answer, cue_score, gives_figure
 from assistant.lists import overlap_length
 from assistant.query import analyse, meeting_reference
+from assistant.retrieval import Passage, Retrieval
+from ingest.settings import Settings
+from ingest.text import split_sentences
 
 MEETINGS = ["2024-01-24", "2024-03-13", "2024-04-17"]
 
@@ -39,12 +42,14 @@ def test_list_questions(question: str, wants_list: bool) -> None:
     assert analyse(question).wants_list is wants_list
 
 
-def test_how_often_is_answered_by_a_frequency_or_a_number() -> None:
+def test_how_often_is_answered_by_a_frequency_only() -> None:
     q = "How often does the board meet?"
     assert gives_figure("The board meets monthly.", q)
     assert gives_figure("Reports come to the committee quarterly from May.", q)
     assert gives_figure("It meets 6 times a year.", q)
     assert not gives_figure("The board is chaired by the Director.", q)
+    # How long something lasts is not how often it happens.
+    assert not gives_figure("The plan sets out the actions we will take over the next 12 months.", q)
     # A frequency word is no figure for a "how many" question.
     assert not gives_figure("The board meets monthly.", "How many members does the board have?")
 
@@ -90,3 +95,70 @@ def test_a_target_is_not_what_happened() -> None:
     assert not _gives_outcome("4. Members were urged to get the campaign to the target of £25,000.", q)
     assert _gives_outcome("The campaign raised £18,400 against its target of £25,000.", q)
     assert _gives_outcome("By January £18,400 had been collected.", q)
+
+
+def test_a_bracket_continues_the_sentence_but_an_enumerator_starts_one() -> None:
+    text = "20% entered care – up 1%. (29 children) – above our target of 13%. (a) The first. Next one."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "20% entered care – up 1%. (29 children) – above our target of 13%.",
+        "(a) The first.",
+        "Next one.",
+    ]
+
+
+def _passage(chunk_id: str, text: str) -> Passage:
+    return Passage(chunk_id, "doc", "Report", "report", 1, 1, "section 1", text, 0.0, None, "s1", 0)
+
+
+def _candidates(sentences: list[tuple[str, float]], context: dict[int, str] | None = None) -> list[Candidate]:
+    context = context or {}
+    return [
+        Candidate(f"c1:{i}", "c1", text, 1, i, dense, 0, context=context.get(i, ""))
+        for i, (text, dense) in enumerate(sentences)
+    ]
+
+
+def _answer(question: str, candidates: list[Candidate]) -> str:
+    passage = _passage("c1", " ".join(c.text for c in candidates))
+    settings = Settings(answer_max_sentences=1)
+    retrieval = Retrieval([passage], [])
+    return compose_answer(question, analyse(question), retrieval, candidates, {"c1": passage}, settings).text
+
+
+def test_a_sentence_that_refers_back_is_matched_with_the_sentence_before_it() -> None:
+    board = "The Improvement Board will report into the corporate governance of the council."
+    sentences = [
+        ("The plan sets out the actions we will take over the next 12 months.", 0.50),
+        (board, 0.50),
+        ("It will meet monthly to provide oversight and challenge.", 0.45),
+        ("Staff teams meet weekly.", 0.47),
+    ]
+    question = "How often does the Improvement Board meet?"
+    assert _answer(question, _candidates(sentences, {2: board})) == f"“{sentences[2][0]}” [1]"
+    # Without the sentence it refers back to, another meeting's frequency would be as good.
+    assert _answer(question, _candidates(sentences)) == f"“{sentences[3][0]}” [1]"
+
+
+def test_each_part_with_words_of_its_own_gets_its_own_sentence() -> None:
+    sentences = [
+        ("Damp and mould reports are inspected within 10 days of being reported.", 0.60),
+        ("The case is kept open and checkups are carried out after six months.", 0.30),
+        ("Damp and mould jobs took 15.5 days on average.", 0.50),
+    ]
+    question = "How quickly are damp and mould reports inspected, and when is there a follow-up check?"
+    assert _answer(question, _candidates(sentences)) == f"“{sentences[0][0]}” [1] “{sentences[1][0]}” [1]"
+    # A part whose words the first sentence already holds adds nothing.
+    target = [("20% came in on police protection – above our target of 13%.", 0.6), ("Other text here.", 0.5)]
+    question = "What share came in on police protection, against what target?"
+    assert _answer(question, _candidates(target)) == f"“{target[0][0]}” [1]"
+
+
+def test_a_figure_next_to_the_subject_is_not_taken_as_its_figure() -> None:
+    sentences = [
+        ("Efforts are underway to purchase a Life Story App for all looked after children.", 0.66),
+        ("We have won a bid from the DfE of £650k to implement a Lifelong links offer.", 0.30),
+    ]
+    question = "How much will the Life Story App cost?"
+    assert _answer(question, _candidates(sentences)).startswith("The papers do not answer this question.")
+    priced = [sentences[0], ("The Life Story App will cost £12k a year.", 0.30)]
+    assert _answer(question, _candidates(priced)) == f"“{priced[0][0]}” [1] “{priced[1][0]}” [1]"
