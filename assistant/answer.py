@@ -320,6 +320,7 @@ def compose_answer(
     if info.wants_several:
         chosen += _from_other_documents(chosen, ranked, passages)
     chosen += _complete(info, question, chosen, ranked, passages)
+    chosen += _antecedents(chosen, ranked)
 
     strongest = max(c.dense for c in chosen)
     coverage = lexical_share(all_terms, weights, " ".join(c.text + " " + passages[c.chunk_id].locator for c in chosen))
@@ -490,6 +491,18 @@ def _complete(
         )
         if sibling is not None:
             extra.append(sibling)
+    return extra
+
+
+def _antecedents(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """The sentence each chosen one refers back to ("This will contribute …" follows the sentence
+    saying what "this" is), when it is not quoted already: a quote must make sense on its own."""
+    by_place = {(c.chunk_id, c.ordinal): c for c in ranked}
+    extra: list[Candidate] = []
+    for c in chosen:
+        before = by_place.get((c.chunk_id, c.ordinal - 1)) if c.context else None
+        if before is not None and before not in chosen and before not in extra:
+            extra.append(before)
     return extra
 
 

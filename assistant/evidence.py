@@ -15,7 +15,9 @@ POOL_PASSAGES = 8
 """Passages whose every sentence is a candidate."""
 OUTSIDE_RANK = 50
 """Rank given to a sentence whose passage is not among the retrieved ones."""
-_REFERS_BACK = re.compile(r"(?:It|Its|They|Their|This|These|He|She|His|Her)\b")
+_REFERS_BACK = re.compile(
+    r"(?:It|Its|They|Their|This|These|Those|Such|He|She|His|Her)\b|(?:For|In|Of|Under|With) (?:this|these|those|such)\b"
+)
 """A sentence opening with one of these words is about what the sentence before it names."""
 
 

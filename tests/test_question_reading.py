@@ -134,7 +134,7 @@ def test_a_sentence_that_refers_back_is_matched_with_the_sentence_before_it() ->
         ("Staff teams meet weekly.", 0.47),
     ]
     question = "How often does the Improvement Board meet?"
-    assert _answer(question, _candidates(sentences, {2: board})) == f"“{sentences[2][0]}” [1]"
+    assert _answer(question, _candidates(sentences, {2: board})) == f"“{board}” [1] “{sentences[2][0]}” [1]"
     # Without the sentence it refers back to, another meeting's frequency would be as good.
     assert _answer(question, _candidates(sentences)) == f"“{sentences[3][0]}” [1]"
 
@@ -162,3 +162,14 @@ def test_a_figure_next_to_the_subject_is_not_taken_as_its_figure() -> None:
     assert _answer(question, _candidates(sentences)).startswith("The papers do not answer this question.")
     priced = [sentences[0], ("The Life Story App will cost £12k a year.", 0.30)]
     assert _answer(question, _candidates(priced)) == f"“{priced[1][0]}” [1]"
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_sentence_it_refers_to() -> None:
+    bid = "We have won a bid from the DfE of £650k to implement a Lifelong links offer."
+    sentences = [
+        ("Our therapy team supports life story work with a new training offer.", 0.45),
+        (bid, 0.40),
+        ("This will contribute to strengthened life story work.", 0.50),
+    ]
+    question = "Has the council won any outside funding to strengthen life story work?"
+    assert _answer(question, _candidates(sentences, {2: bid})) == f"“{bid}” [1] “{sentences[2][0]}” [1]"
