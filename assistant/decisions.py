@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import PREFIX_MIN, Answer, abstain, lexical_share, stem, word_set
-from assistant.query import GENERIC_TERMS
+from assistant.answer import PREFIX_MIN, Answer, abstain, gives_figure, lexical_share, stem, word_set
+from assistant.query import GENERIC_TERMS, analyse
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates, human_date
 from ingest.store import Index
+from ingest.text import split_sentences
 
 _DECISION_QUESTION = re.compile(r"\b(resolv\w*|decid\w*|decision\w*|agree[sd]?|approved?)\b", re.I)
 _COMMITTEE_RECOMMEND = re.compile(r"\b(committee|panel|cabinet|council|we|meeting|members)\b[^?]*\brecommend", re.I)
@@ -125,6 +126,10 @@ def answer_decision(
     best = hits[0][0]
     if _names_another_body(question, best.metadata.get("committee") or ""):
         return None
+    if kind == "decision" and analyse(question).wants_number:
+        figures = _figure_answer(index, question, hits, retrieval, rarity or {})
+        if figures is not None:
+            return figures
     section_id = best.metadata["section_id"]
     same_item = sorted(
         index.records("resolution", {"section_id": section_id}),
@@ -162,6 +167,92 @@ def answer_decision(
             parts.append(f"Later, at its meeting of {later_date} (minute {later_item}): “{row.text}” [{n}]")
             quotes.append((row.text, n))
     return Answer(question, f"{intro} " + " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
+
+
+FIGURE_DECISIONS = 3
+"""Most decisions quoted for "how much did they agree to pay…": those giving a figure about the subject."""
+
+
+def _figure_answer(
+    index: Index, question: str, hits: list, retrieval: Retrieval, rarity: dict[str, float]
+) -> Answer | None:
+    """For a question asking the figure of a decision, only the decisions that give a figure and
+    share the question's rarer subject words — across minute items, since one minute may agree
+    to renew a membership at a cost and a later one agree the payment — not every payment of a list."""
+    subject = sorted(word_set(question) - DECISION_WORDS - GENERIC_TERMS)
+    top = max(rarity.values(), default=1.0)
+    weights = {t: rarity.get(t, top) for t in subject}
+    shares: dict[str, float] = {}
+    holding: dict[str, Any] = {}
+    for row, _ in hits:
+        if not gives_figure(row.text, question):
+            continue
+        chunks = index.get("chunks", where={"section_id": row.metadata["section_id"]})
+        if not chunks:
+            continue
+        holding[row.id] = _chunk_holding(chunks, row.text)
+        # The line before a decision often says what it is about ("ix) One Voice Wales, renewal of
+        # membership." before "… agreed to renew membership at a cost of £236.00.").
+        text = _sentence_before(holding[row.id].text, row.text) + " " + row.text
+        shares[row.id] = lexical_share(subject, weights, text)
+    if not shares:
+        return None
+    floor = max(FIGURE_SUBJECT_SHARE, FIGURE_SHARE_RATIO * max(shares.values()))
+    chosen: list[tuple[Any, float]] = []
+    for row, score in hits:
+        if shares.get(row.id, 0.0) >= floor and all(row.text != r.text for r, _ in chosen):
+            chosen.append((row, score))
+    if not chosen:
+        return None
+    chosen = sorted(
+        chosen[:FIGURE_DECISIONS],
+        key=lambda h: (h[0].metadata.get("meeting_date") or "", h[0].metadata.get("page", 0), h[0].id),
+    )
+    citations: list[Passage] = []
+    parts: list[str] = []
+    quotes: list[tuple[str, int]] = []
+    last_place = None
+    for row, score in chosen:
+        chunk = holding[row.id]
+        if chunk.id not in {c.chunk_id for c in citations}:
+            citations.append(Passage.from_row(chunk, score))
+        n = next(i for i, c in enumerate(citations, start=1) if c.chunk_id == chunk.id)
+        meta = row.metadata
+        item = meta.get("minute_item")
+        place = f"{meta.get('committee') or 'The meeting'}, {human_date(meta.get('meeting_date'))}" + (
+            f", minute {item}" if item else ""
+        )
+        if place != last_place:
+            parts.append(f"{place}, recorded:")
+            last_place = place
+        parts.append(f"“{row.text}” [{n}]")
+        quotes.append((row.text, n))
+    if not quotes:
+        return None
+    return Answer(question, " ".join(parts), False, citations, retrieval.passages, quotes=quotes)
+
+
+_ENUMERATOR = re.compile(r"(?:^|\s)\(?(?:[ivx]{1,5}|[a-z]|\d{1,2})\)\s")
+
+
+def _sentence_before(passage: str, text: str) -> str:
+    """The sentence of ``passage`` just before the one where ``text`` starts, within the same
+    entry of a list ("" for an entry of its own, "iv) One Voice Wales Membership … 236.00")."""
+    if _ENUMERATOR.match(text):
+        return ""
+    flat = " ".join(passage.split())
+    at = flat.find(" ".join(text.split()[:8]))
+    if at <= 0:
+        return ""
+    entry = _ENUMERATOR.split(flat[:at])[-1]
+    spans = split_sentences(entry)
+    return entry[spans[-1][0] : spans[-1][1]] if spans else ""
+
+
+FIGURE_SUBJECT_SHARE = 0.25
+"""Share of the question's subject words (weighted by rarity) a decision giving a figure must hold."""
+FIGURE_SHARE_RATIO = 0.6
+"""…and at least this share of the best such decision's ("Wales Air Ambulance" is not "One Voice Wales")."""
 
 
 _CONFIRMED = re.compile(r"confirmed as (?:a )?correct|correct record|agreed as (?:a )?correct", re.I)

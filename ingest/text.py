@@ -40,7 +40,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Any other bracket continues the sentence: "… up 1%. (29 children …) – above our target of 13%."
 _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'’”)\]]?)\s+(?=[A-Z0-9£\"'‘“•]|\((?:[a-z]|[ivx]{1,4}|\d{1,2})\))")
 _ABBREVIATIONS = re.compile(
-    r"(\b(e\.g|i\.e|etc|Cllr|Mr|Mrs|Ms|Dr|No|Nos|para|paras|approx|inc|vs|cf|St)|^\s*\(?[0-9ivx.]{1,6})\.$", re.I
+    r"(\b(e\.g|i\.e|etc|Cllr|Mr|Mrs|Ms|Dr|No|Nos|para|paras|approx|inc|vs|cf|St)|^\s*\(?[0-9ivx.]{1,6}"
+    r"|(?-i:(?:^|[\s(])[A-Z]))\.$",  # an initial: "seconded by Cllr. J. Davies"
+    re.I,
 )
 
 

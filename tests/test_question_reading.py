@@ -104,6 +104,9 @@ def test_a_bracket_continues_the_sentence_but_an_enumerator_starts_one() -> None
         "(a) The first.",
         "Next one.",
     ]
+    # An initial ends no sentence.
+    seconded = "Proposed by Cllr. O. Williams, seconded by J. Davies and agreed. Noted."
+    assert [seconded[s:e] for s, e in split_sentences(seconded)] == [seconded[:-7], "Noted."]
 
 
 def _passage(chunk_id: str, text: str) -> Passage:

@@ -80,3 +80,20 @@ def test_a_target_does_not_answer_what_was_raised(assistant) -> None:
     # Asked for the target, the same passage answers.
     target = assistant.ask("What's the target for the Corporate Parent Christmas Campaign?")
     assert "target of £25,000" in target.text
+
+
+def test_the_figure_of_a_decision_quotes_the_decisions_giving_it_not_the_whole_list(assistant) -> None:
+    # Minute 6 agreed to renew the membership at a cost; minute 11 agreed nine payments, one of them this.
+    answer = assistant.ask("How much did the community council agree to pay to renew its One Voice Wales membership?")
+    assert answer.text == (
+        "Manordeilo & Salem Community Council, 13 March 2019, minute 6, recorded: “It was proposed by Cllr. O."
+        " Williams, seconded by Cllr. J. Davies and unanimously agreed to renew membership at a cost of £236.00.” [1]"
+        " Manordeilo & Salem Community Council, 13 March 2019, minute 11, recorded: “iv) One Voice Wales"
+        " Membership 2019-2020, Chq No 1305           236.00” [2]"
+    )
+    assert [c.locator for c in answer.citations] == [
+        "Minutes, 13 March 2019 — item 6 CORRESPONDENCE",
+        "Minutes, 13 March 2019 — item 11 ACCOUNTS FOR PAYMENT",
+    ]
+    # A payment that only shares a word with the subject ("Wales Air Ambulance") is left out.
+    assert "Air Ambulance" not in answer.text
