@@ -89,6 +89,11 @@ class Answer:
     latency_ms: float = 0.0
     generated: bool = False
     """True when an LLM wrote the wording (quotes stay verbatim)."""
+    strongest_first: list[str] = field(default_factory=list)
+    """Chunk ids of the quoted passages, the passage of the best-scoring quote first (empty: citation order)."""
+    searched: list[Passage] = field(default_factory=list)
+    """The passages in search order (hybrid fusion), before the quoted ones were ranked first: for
+    measuring the search on its own."""
 
     def contract(self) -> dict[str, Any]:
         return {
@@ -356,6 +361,7 @@ def compose_answer(
     if info.wants_name and not any(_names_who_was_asked(c.text, question, common_words or set()) for c in chosen):
         return abstain(question, retrieval, "no passage gives that name")
 
+    strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
     chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
     citations: list[Passage] = []
     numbers: dict[str, int] = {}
@@ -368,7 +374,29 @@ def compose_answer(
         n = numbers[c.chunk_id]
         quoted.append(f"“{c.text}” [{n}]")
         quotes.append((c.text, n))
-    return Answer(question, " ".join(quoted), False, citations, retrieval.passages, quotes=quotes)
+    return Answer(
+        question,
+        " ".join(quoted),
+        False,
+        citations,
+        retrieval.passages,
+        quotes=quotes,
+        strongest_first=strongest_first,
+    )
+
+
+def evidence_first(answer: Answer) -> Answer:
+    """Rank ``retrieved`` as the contract defines it, the passages the answer was drawn from: the
+    passages it quotes first (strongest quote first), then the rest in search order. Without this a
+    passage found by sentence search and quoted could be missing from the list."""
+    answer.searched = list(answer.retrieved)
+    if answer.abstained or not answer.citations:
+        return answer
+    cited = {p.chunk_id: p for p in answer.citations}
+    order = [c for c in answer.strongest_first if c in cited] + [p.chunk_id for p in answer.citations]
+    first = [cited[c] for c in dict.fromkeys(order)]
+    answer.retrieved = first + [p for p in answer.retrieved if p.chunk_id not in cited]
+    return answer
 
 
 _FIELD_LINE = re.compile(r"^(?P<label>[A-Z][A-Za-z /&()'’-]{2,40}):\s+\S")

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import Answer, abstain, compose_answer, word_set
+from assistant.answer import Answer, abstain, compose_answer, evidence_first, word_set
 from assistant.decisions import answer_decision, is_decision_question, is_proposal_question
 from assistant.definitions import Glossary, answer_definition
 from assistant.evidence import gather
@@ -273,6 +273,7 @@ class Assistant:
 
     @staticmethod
     def _finish(answer: Answer, started: float, session: ChatSession | None, understood: str) -> Answer:
+        evidence_first(answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         if session is not None:
             session.turns.append(answer)

@@ -3,6 +3,7 @@ answer with what was expected and what was said."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,15 @@ def write_report(
     for key in metrics.METRIC_KEYS:
         ours, theirs = summary["overall"][key], base.get(key)
         lines.append(f"| {key} | {_fmt(ours, key)} | {_fmt(theirs, key)} | {_ratio(ours, theirs)} |")
+    if (out / "search_order.json").exists():
+        search = json.loads((out / "search_order.json").read_text())
+        lines += [
+            "",
+            "`retrieved` lists the passages the answer quotes first, then the rest in search order (the contract: "
+            "the ranked passages the answer was drawn from). The search alone, before that, ranks the evidence: "
+            + ", ".join(f"{k} {_fmt(v, k)}" for k, v in search.items())
+            + " (`search_order.json`).",
+        ]
     lines += [
         "",
         "## By question type",

@@ -69,7 +69,14 @@ def git_commit() -> str | None:
         return None
 
 
-def run_scrutineer(assistant: Any, questions: list[dict[str, Any]], desc: str = "scrutineer") -> list[dict[str, Any]]:
+def run_scrutineer(
+    assistant: Any,
+    questions: list[dict[str, Any]],
+    desc: str = "scrutineer",
+    searched: list[list[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """The contract's result rows; ``searched`` (when given) receives each answer's passages in
+    search order, before the quoted passages were ranked first."""
     from assistant.service import ChatSession
 
     rows = []
@@ -77,9 +84,20 @@ def run_scrutineer(assistant: Any, questions: list[dict[str, Any]], desc: str = 
         session = ChatSession()  # nothing carries over between questions
         if q.get("context_question"):
             assistant.ask(q["context_question"], session=session)
-        answer = assistant.ask(q["question"], session=session).contract()
-        rows.append(_row(q, answer))
+        answer = assistant.ask(q["question"], session=session)
+        rows.append(_row(q, answer.contract()))
+        if searched is not None:
+            searched.append([p.contract() for p in answer.searched])
     return rows
+
+
+def search_order_metrics(
+    questions: list[dict[str, Any]], results: list[dict[str, Any]], searched: list[list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """hit@k and MRR@10 of the search alone: the same results with ``retrieved`` in search order."""
+    rows = [{**r, "retrieved": s} for r, s in zip(results, searched, strict=True)]
+    overall = metrics.compute(questions, rows)
+    return {k: overall[k] for k in ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10")}
 
 
 def run_baseline(baseline: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -151,7 +169,8 @@ def evaluate(
         if report is not None and report.failed:
             log.warning("some corpus files failed to ingest: %s", report.failed)
     assistant.warm_up()  # latency excludes model loading
-    results = run_scrutineer(assistant, questions)
+    searched: list[list[dict[str, Any]]] = []
+    results = run_scrutineer(assistant, questions, searched=searched)
     baseline_results = None
     if with_baseline:
         from evals.baseline import Baseline
@@ -166,6 +185,9 @@ def evaluate(
     if baseline_results is not None:
         write_jsonl(out / "baseline" / "results.jsonl", baseline_results)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Beside the contract's files: how the search ranks the evidence before the answer's passages go first.
+    search = search_order_metrics(questions, results, searched)
+    (out / "search_order.json").write_text(json.dumps(search, indent=2) + "\n", encoding="utf-8")
     from evals.report import write_report
 
     write_report(out, questions, results, baseline_results, summary)

@@ -176,3 +176,21 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_sentence_it_refers_to() 
     ]
     question = "Has the council won any outside funding to strengthen life story work?"
     assert _answer(question, _candidates(sentences, {2: bid})) == f"“{bid}” [1] “{sentences[2][0]}” [1]"
+
+
+def test_retrieved_lists_the_quoted_passages_first_and_keeps_the_search_order() -> None:
+    from assistant.answer import evidence_first
+
+    searched = [_passage("c1", "Budget text."), _passage("c2", "Other text.")]
+    outside = _passage("c9", "The board meets monthly.")
+    question = "How often does the board meet?"
+    candidates = [
+        Candidate("c1:0", "c1", "Budget text about the board.", 1, 0, 0.40, 0),
+        Candidate("c9:0", "c9", "The board meets monthly.", 1, 0, 0.70, 50),  # found by sentence search
+    ]
+    passages = {p.chunk_id: p for p in [*searched, outside]}
+    answer = compose_answer(question, analyse(question), Retrieval(searched, []), candidates, passages, Settings())
+    assert [p.chunk_id for p in answer.citations] == ["c9"]
+    evidence_first(answer)
+    assert [p.chunk_id for p in answer.retrieved] == ["c9", "c1", "c2"]
+    assert [p.chunk_id for p in answer.searched] == ["c1", "c2"]
