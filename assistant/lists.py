@@ -66,6 +66,15 @@ def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | N
         seen_sections.add(passage.section_id)
         for run in _runs(index, passage):
             runs.append((run, rank))
+    # A list is often a section of its own ("slide 20: Recommendations"), in a paper the search
+    # found but at a passage about something else: look at the sections of those papers so named.
+    docs = list(dict.fromkeys(p.doc_id for p in retrieval.passages[:POOL_PASSAGES]))
+    if docs:
+        for row in index.get("chunks", where={"doc_id": {"$in": docs}}):
+            section = row.metadata["section_id"]
+            if section not in seen_sections and stem in _heading(row.metadata.get("locator", "")).lower():
+                seen_sections.add(section)
+                runs.extend((run, POOL_PASSAGES) for run in _runs(index, Passage.from_row(row, 0.0)))
     if not runs:
         return None
     texts = [r.context + " " + " ".join(t for t, _ in r.items[:3]) for r, _ in runs]
@@ -105,6 +114,11 @@ def answer_list(index: Index, question: str, retrieval: Retrieval) -> Answer | N
         lines.append(f"• “{text}” [{n}]")
         quotes.append((text, n))
     return Answer(question, "\n".join(lines), False, citations, retrieval.passages, quotes=quotes)
+
+
+def _heading(locator: str) -> str:
+    """The section's own heading in a locator ("… — slide 20: Recommendations" → "slide 20: Recommendations")."""
+    return locator.rpartition(" — ")[2]
 
 
 def _runs(index: Index, passage: Passage) -> list[_Run]:

@@ -219,6 +219,17 @@ def test_list_is_quoted_with_the_sentence_that_announces_it(assistant: Assistant
     ]
 
 
+def test_list_in_a_section_named_for_it_is_found_from_the_paper_the_search_found(assistant: Assistant) -> None:
+    # The search ranks the report's cover ("findings and recommendations can be found in Appendix 1")
+    # first; the list is the appendix section headed "5.3 Recommendations".
+    answer = assistant.ask("What recommendations did the public health peer team make?")
+    lines = answer.text.splitlines()
+    assert lines[0] == "“5.3 Recommendations:” [1]"
+    assert len(lines) == 9
+    assert lines[-1] == "• “Design and embed a joint vision for integrated locality working.” [2]"
+    assert {c.locator.rpartition(" — ")[2] for c in answer.citations} == {"section 5.3 Recommendations"}
+
+
 def test_meeting_the_papers_do_not_hold_is_declined(assistant: Assistant) -> None:
     answer = assistant.ask("What did the committee decide about the budget at its 5 December 2023 meeting?")
     assert answer.abstained and answer.citations == []
