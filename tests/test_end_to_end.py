@@ -7,6 +7,8 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -265,3 +267,44 @@ def test_how_often_is_answered_by_a_frequency(assistant: Assistant) -> None:
     answer = assistant.ask("How often will budget monitoring reports now come to the committee?")
     assert not answer.abstained
     assert "“3. Budget monitoring reports to be presented to the committee quarterly" in answer.text
+
+
+# Questions whose passages came back in another order from one process to the next while Chroma
+# searched with its default ef_search: Python's string hashing differs per process.
+REPEATED = [
+    "What profit was made on the Muller site?",
+    "Did councillors agree to look into how much is spent on adult and children's care?",
+    "When is the peer review action plan going back to the Committees in Common?",
+    "What's LOLER?",
+    "The plan promised an in-house court expert assessment team by April 2024. Where has that got to?",
+]
+_ASK_IN_A_PROCESS = """
+import json, sys
+from assistant.service import Assistant
+from ingest.settings import Settings
+assistant = Assistant(Settings.from_env())
+print(json.dumps([[p.chunk_id for p in assistant.ask(q).retrieved] for q in json.loads(sys.argv[1])]))
+"""
+
+
+def test_the_same_question_gets_the_same_passages_in_every_process(settings: Settings, assistant: Assistant) -> None:
+    runs = []
+    for seed in ("0", "1"):
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "SCRUTINEER_INDEX_DIR": str(settings.index_dir),
+            "SCRUTINEER_CORPUS_DIR": str(settings.corpus_dir),
+            "SCRUTINEER_COLLECTION_PREFIX": settings.collection_prefix,
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", _ASK_IN_A_PROCESS, json.dumps(REPEATED)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        runs.append(json.loads(done.stdout.splitlines()[-1]))
+    assert runs[0] == runs[1]
+    assert runs[0] == [[p.chunk_id for p in assistant.ask(q).retrieved] for q in REPEATED]
