@@ -170,12 +170,46 @@ def is_elliptical(question: str) -> bool:
     return len(subject) + len(names) <= 1
 
 
-def rewrite_follow_up(question: str, previous: str | None) -> str:
+def rewrite_follow_up(question: str, previous: str | None, answered: str | None = None) -> str:
     """Read a short follow-up with the previous question's subject ("And in 2023?" after "What was
-    the average void turnaround time in 2024?")."""
+    the average void turnaround time in 2024?"). ``answered``: who or what the previous answer
+    named ("Savills" for "Which firm inspects…?"); a pronoun of the follow-up stands for it ("What
+    will they provide?" → "What will Savills provide?")."""
     if not previous or not is_elliptical(question):
         return question
+    if answered:
+        named = _PRONOUN.sub(lambda m: f"{answered}'s" if m.group(0).lower() == "their" else answered, question, 1)
+        if named != question and not is_elliptical(named):
+            return named
     return f"{previous.rstrip(' ?')}? {question}"
+
+
+_PRONOUN = re.compile(r"\b(they|them|their|he|him|she|her)\b", re.I)
+_WHICH_ONE = re.compile(
+    r"^\s*(who|which (?:firm|company|organisation|organization|body|person|officer|councillor|member|contractor|"
+    r"consultant|partner|provider|team|agency))\b",
+    re.I,
+)
+_PROPER_NAME = re.compile(r"\b[A-Z][\w&'’-]+(?:\s+[A-Z][\w&'’-]+){0,3}")
+
+
+def answered_name(previous: str, quoted: str, common_words: set[str]) -> str | None:
+    """The name the answer to a "who" / "which firm" question gave: the first run of capitalised
+    words in the quotes that the question does not hold and the papers never write in lower case."""
+    if not _WHICH_ONE.match(previous):
+        return None
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", previous)}
+    for m in _PROPER_NAME.finditer(quoted):
+        run: list[str] = []
+        for word in m.group(0).split():  # "Matthew Cole Director" → "Matthew Cole"
+            if word.lower() in asked or word.lower() in common_words:
+                if run:
+                    break
+                continue
+            run.append(word)
+        if run:
+            return " ".join(run)
+    return None
 
 
 def meeting_reference(

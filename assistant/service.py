@@ -22,7 +22,7 @@ from assistant.definitions import Glossary, answer_definition
 from assistant.evidence import gather
 from assistant.lists import answer_list
 from assistant.llm import LLMWriter
-from assistant.query import analyse, meeting_reference, rewrite_follow_up
+from assistant.query import analyse, answered_name, meeting_reference, rewrite_follow_up
 from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
 from ingest.dates import find_dates
@@ -190,7 +190,11 @@ class Assistant:
         if not question:
             raise ValueError("the question is empty")
         previous = session.questions[-1] if session and session.questions else None
-        understood = rewrite_follow_up(question, previous)
+        answered = None
+        if previous and session and session.turns and not session.turns[-1].abstained:
+            quoted = " ".join(text for text, _ in session.turns[-1].quotes)
+            answered = answered_name(previous, quoted, self.common_words())
+        understood = rewrite_follow_up(question, previous, answered)
         info = analyse(question)
         full_info = analyse(understood)
         filters = dict(filters or {})

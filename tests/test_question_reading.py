@@ -194,3 +194,19 @@ def test_retrieved_lists_the_quoted_passages_first_and_keeps_the_search_order() 
     evidence_first(answer)
     assert [p.chunk_id for p in answer.retrieved] == ["c9", "c1", "c2"]
     assert [p.chunk_id for p in answer.searched] == ["c1", "c2"]
+
+
+def test_a_follow_up_pronoun_stands_for_the_name_the_last_answer_gave() -> None:
+    from assistant.query import answered_name, rewrite_follow_up
+
+    common = {"council", "borough", "report", "author", "director", "public", "health", "the"}
+    previous = "Which firm inspects the council's property blocks for fire risk?"
+    quoted = "The Council employed Savills to inspect property blocks throughout the Borough."
+    assert answered_name(previous, quoted, common) == "Savills"
+    assert rewrite_follow_up("What will they provide?", previous, "Savills") == "What will Savills provide?"
+    # Only the name, not the title beside it; and only after a question asking who or which one.
+    author = "Report Author: Matthew Cole Director of Public Health"
+    assert answered_name("Who wrote the report?", author, common) == "Matthew Cole"
+    assert answered_name("What did the report say?", author, common) is None
+    # Without a name, the follow-up is read with the previous question, as before.
+    assert rewrite_follow_up("What will they provide?", previous, None) == f"{previous} What will they provide?"
