@@ -323,7 +323,7 @@ def compose_answer(
                 chosen.append(c)
     chosen = chosen[: max(settings.answer_max_sentences, len(parts))]
     if info.wants_several:
-        chosen += _from_other_documents(chosen, ranked, passages)
+        chosen += _from_other_documents(chosen, ranked, passages, 0.0 if info.meetings_named else SEVERAL_RATIO)
     chosen += _complete(info, question, chosen, ranked, passages)
     chosen += _antecedents(chosen, ranked)
 
@@ -450,14 +450,15 @@ SEVERAL_RATIO = 0.8
 
 
 def _from_other_documents(
-    chosen: list[Candidate], ranked: list[Candidate], passages: dict[str, Passage]
+    chosen: list[Candidate], ranked: list[Candidate], passages: dict[str, Passage], ratio: float
 ) -> list[Candidate]:
-    """The best sentence of each further document, for questions about both of two papers or meetings."""
+    """The best sentence of each further document, for questions about both of two papers or meetings,
+    when it scores at least ``ratio`` of the best (0 when the question names the meetings: each was asked for)."""
     docs = {passages[c.chunk_id].doc_id for c in chosen}
     extra: list[Candidate] = []
     for c in ranked:
         doc = passages[c.chunk_id].doc_id
-        if doc not in docs and c.score >= SEVERAL_RATIO * ranked[0].score:
+        if doc not in docs and c.score >= ratio * ranked[0].score:
             docs.add(doc)
             extra.append(c)
     return extra

@@ -14,7 +14,7 @@ QUESTION_WORDS = frozenset(
     what whats which who whom whose when where why how many much is are was were do does did has have
     had the a an of to in on for and or at by with from this that these those it its be been being can
     could would should will shall may might tell me us please about there their they our we you your i
-    any some s stand short mean means meaning
+    any some s stand short mean means meaning compare
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z0-9&]*[A-Z][A-Za-z0-9&]*s?\b")
@@ -96,6 +96,8 @@ class QuestionInfo:
     wants_list: bool = False
     wants_several: bool = False
     """"Both the January and the March meetings", "the two reports": evidence from more than one document."""
+    meetings_named: bool = False
+    """The question names two or more meetings ("in January … the March minutes"): each is quoted."""
     wants_name: bool = False
     """"Who is the …", "what is the name of …": the answer must name a person, not a role."""
     defines: str | None = None

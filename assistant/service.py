@@ -202,6 +202,8 @@ class Assistant:
         dates, problem = meeting_reference(understood, self.meeting_dates(), self.meeting_dates(minuted=True))
         if dates and not filters.get("meeting_dates"):
             filters["meeting_dates"] = dates
+        if dates and len(dates) > 1:
+            info.wants_several = info.meetings_named = True  # "…in January compare with … the March minutes": both
         query_text = self.glossary.expand(understood)
         vector = self.embedder.embed([query_text])[0]
         retrieval = retrieve(

@@ -210,3 +210,23 @@ def test_a_follow_up_pronoun_stands_for_the_name_the_last_answer_gave() -> None:
     assert answered_name("What did the report say?", author, common) is None
     # Without a name, the follow-up is read with the previous question, as before.
     assert rewrite_follow_up("What will they provide?", previous, None) == f"{previous} What will they provide?"
+
+
+def test_each_meeting_a_question_names_is_quoted() -> None:
+    from assistant.query import content_terms
+
+    question = "How does the total borrowing reported in January compare with what the March minutes say?"
+    assert "compare" not in content_terms(question)  # an instruction, not a subject
+    january = Passage("j1", "jan", "Minutes", "minutes", 1, 1, "item 1", "", 0.0, "2024-01-24", "j", 0)
+    march = Passage("m1", "mar", "Minutes", "minutes", 1, 1, "item 1", "", 0.0, "2024-03-13", "m", 0)
+    candidates = [
+        Candidate("m1:0", "m1", "Most of the borrowing went into housing, just over £800 million.", 1, 0, 0.77, 0),
+        Candidate("j1:0", "j1", "The borrowing total was £1.275b in September.", 1, 0, 0.40, 1),
+    ]
+    passages = {"j1": january, "m1": march}
+    info = analyse(question)
+    answer = compose_answer(question, info, Retrieval([march, january], []), candidates, passages, Settings())
+    assert answer.text == f"“{candidates[0].text}” [1]"
+    info.wants_several = info.meetings_named = True
+    answer = compose_answer(question, info, Retrieval([march, january], []), candidates, passages, Settings())
+    assert answer.text == f"“{candidates[1].text}” [1] “{candidates[0].text}” [2]"
