@@ -326,6 +326,7 @@ def compose_answer(
         chosen += _from_other_documents(chosen, ranked, passages, 0.0 if info.meetings_named else SEVERAL_RATIO)
     chosen += _complete(info, question, chosen, ranked, passages)
     chosen += _antecedents(chosen, ranked)
+    chosen += _continuations(chosen, ranked)
 
     strongest = max(c.dense for c in chosen)
     coverage = lexical_share(all_terms, weights, " ".join(c.text + " " + passages[c.chunk_id].locator for c in chosen))
@@ -523,16 +524,28 @@ def _complete(
     return extra
 
 
-def _antecedents(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
-    """The sentence each chosen one refers back to ("This will contribute …" follows the sentence
-    saying what "this" is), when it is not quoted already: a quote must make sense on its own."""
+def _neighbours(chosen: list[Candidate], ranked: list[Candidate], step: int, needs: Any) -> list[Candidate]:
+    """The sentence ``step`` places from each chosen one in its passage, when ``needs(chosen)`` says
+    the chosen one cannot stand alone and that sentence is not quoted already."""
     by_place = {(c.chunk_id, c.ordinal): c for c in ranked}
     extra: list[Candidate] = []
     for c in chosen:
-        before = by_place.get((c.chunk_id, c.ordinal - 1)) if c.context else None
-        if before is not None and before not in chosen and before not in extra:
-            extra.append(before)
+        other = by_place.get((c.chunk_id, c.ordinal + step)) if needs(c) else None
+        if other is not None and other not in chosen and other not in extra:
+            extra.append(other)
     return extra
+
+
+def _antecedents(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """The sentence each chosen one refers back to ("This will contribute …" follows the sentence
+    saying what "this" is): a quote must make sense on its own."""
+    return _neighbours(chosen, ranked, -1, lambda c: bool(c.context))
+
+
+def _continuations(chosen: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """The line that finishes a chosen one broken off at a line end after ";" or ","
+    ("ONE BOROUGH; ONE COMMUNITY;" goes on "NO-ONE LEFT BEHIND")."""
+    return _neighbours(chosen, ranked, 1, lambda c: c.text.rstrip("*_ ").endswith((";", ",")))
 
 
 def _about_question(c: Candidate, question: str) -> bool:

@@ -230,3 +230,15 @@ def test_each_meeting_a_question_names_is_quoted() -> None:
     info.wants_several = info.meetings_named = True
     answer = compose_answer(question, info, Retrieval([march, january], []), candidates, passages, Settings())
     assert answer.text == f"“{candidates[1].text}” [1] “{candidates[0].text}” [2]"
+
+
+def test_a_line_broken_off_after_a_semicolon_is_quoted_with_the_line_that_finishes_it() -> None:
+    sentences = [
+        ("Our Vision for the borough: ONE BOROUGH; ONE COMMUNITY;", 0.70),
+        ("NO-ONE LEFT BEHIND", 0.20),
+        ("Our Priorities", 0.30),
+    ]
+    question = "What is the council's vision for the borough?"
+    assert _answer(question, _candidates(sentences)) == f"“{sentences[0][0]}” [1] “{sentences[1][0]}” [1]"
+    finished = [("Our Vision for the borough is one community.", 0.70), *sentences[1:]]
+    assert _answer(question, _candidates(finished)) == f"“{finished[0][0]}” [1]"
