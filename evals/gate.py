@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 FLOORS = {
-    # Bundled pack, evals/questions.jsonl. Measured at the last raise: accuracy 0.855, hit@5 0.929-0.937.
-    "questions.jsonl": {"accuracy": 0.83, "hit@5": 0.91},
+    # Bundled pack, evals/questions.jsonl. Measured at the last raise: accuracy 0.928, hit@5 0.992
+    # (identical from run to run since Chroma searches with ef_search 1000).
+    "questions.jsonl": {"accuracy": 0.9, "hit@5": 0.97},
 }
 
 
