@@ -196,8 +196,27 @@ _TITLE = re.compile(
 def _names_someone(text: str, question: str, common_words: set[str] | None) -> bool:
     if common_words is None:
         return any(m.group(0) not in question for m in _ROLE.finditer(text))
-    return any(m.group(0) not in question for m in _TITLE.finditer(text)) or names_a_person(
-        text, question, common_words
+    return (
+        any(m.group(0) not in question for m in _TITLE.finditer(text))
+        or names_a_person(text, question, common_words)
+        or bool(_ORGANISATION_Q.search(question) and names_an_organisation(text, question, common_words))
+    )
+
+
+_ORGANISATION_Q = re.compile(
+    r"\bwhich (firm|company|organisation|organization|contractor|consultancy|consultants?|provider|agency|body)\b",
+    re.I,
+)
+_CAPITALISED = re.compile(r"(?<=[\s(])[A-Z][\w&'’-]+")
+
+
+def names_an_organisation(text: str, question: str, common_words: set[str]) -> bool:
+    """A capitalised word inside the sentence that the papers never write in lower case and the
+    question does not hold ("Savills"): what "which firm" asks for, though it is no person's name."""
+    asked = set(question.lower().split())
+    return any(
+        (w := m.group(0).lower().rstrip("'’")) not in common_words | ROLE_WORDS and w not in asked
+        for m in _CAPITALISED.finditer(text)
     )
 
 

@@ -242,3 +242,16 @@ def test_a_line_broken_off_after_a_semicolon_is_quoted_with_the_line_that_finish
     assert _answer(question, _candidates(sentences)) == f"“{sentences[0][0]}” [1] “{sentences[1][0]}” [1]"
     finished = [("Our Vision for the borough is one community.", 0.70), *sentences[1:]]
     assert _answer(question, _candidates(finished)) == f"“{finished[0][0]}” [1]"
+
+
+def test_which_firm_is_answered_by_a_name_that_is_not_a_person() -> None:
+    question = "Which firm has the council brought in to inspect its blocks for fire safety?"
+    info = analyse(question)
+    common = {"the", "council", "borough", "property", "blocks", "inspect", "employed"}
+    assert cue_score(
+        info, "The Council employed Savills to inspect property blocks throughout the Borough.", question, common
+    )
+    assert not cue_score(info, "The Council inspected the property blocks throughout the Borough.", question, common)
+    # For "who", a firm's name alone is not a person.
+    who = "Who inspects the blocks?"
+    assert not cue_score(analyse(who), "The Council employed Savills to inspect property blocks.", who, common)
