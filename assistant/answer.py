@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.query import GENERIC_TERMS, QuestionInfo, analyse, content_terms
+from assistant.query import GENERIC_TERMS, QuestionInfo, analyse, content_terms, point_in_time
 from assistant.retrieval import Passage, Retrieval
 from ingest.dates import find_dates
 from ingest.settings import Settings
@@ -360,6 +360,11 @@ def compose_answer(
             return abstain(question, retrieval, f"nothing in them mentions {term} with this")
     if info.wants_number and not any(gives_figure(c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage gives that figure")
+    asked_at = point_in_time(question) if info.wants_number else None
+    dated = [passages[c.chunk_id].meeting_date for c in chosen]
+    if asked_at and all(dated) and max(d or "" for d in dated) < asked_at:
+        # Papers for a meeting on 13 March cannot report a figure at the end of March.
+        return abstain(question, retrieval, f"the passages quoted are from papers dated before {asked_at}")
     if _MONEY_Q.search(question) and not any(_MONEY.search(c.text) for c in chosen):
         return abstain(question, retrieval, "no passage gives that sum")
     if (

@@ -248,3 +248,20 @@ def meeting_reference(
             d for d in meeting_dates if int(d[5:7]) == month and (not year or d.startswith(year)) and d not in dates
         ]
     return (sorted(dates), None) if dates else (None, None)
+
+
+_POINT_IN_TIME = re.compile(
+    r"\b(?P<edge>end|close|start|beginning) of (?P<month>" + "|".join(_MONTHS) + r")\s+(?P<year>(?:19|20)\d\d)\b",
+    re.I,
+)
+
+
+def point_in_time(question: str) -> str | None:
+    """The day a figure is asked at ("at the end of March 2024" → 2024-03-31), as ISO; None when
+    the question names no such point."""
+    m = _POINT_IN_TIME.search(question)
+    if not m:
+        return None
+    year, month = int(m.group("year")), _MONTHS[m.group("month").lower()]
+    day = calendar.monthrange(year, month)[1] if m.group("edge").lower() in ("end", "close") else 1
+    return f"{year:04d}-{month:02d}-{day:02d}"

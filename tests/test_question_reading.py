@@ -255,3 +255,23 @@ def test_which_firm_is_answered_by_a_name_that_is_not_a_person() -> None:
     # For "who", a firm's name alone is not a person.
     who = "Who inspects the blocks?"
     assert not cue_score(analyse(who), "The Council employed Savills to inspect property blocks.", who, common)
+
+
+def test_a_figure_asked_at_a_day_after_the_papers_is_not_answered_from_them() -> None:
+    from assistant.query import point_in_time
+
+    assert point_in_time("How many open jobs were there at the end of March 2024?") == "2024-03-31"
+    assert point_in_time("And at the beginning of February 2024?") == "2024-02-01"
+    assert point_in_time("How many open jobs were there in 2024?") is None
+    march = Passage("m1", "mar", "Minutes", "minutes", 1, 1, "item 39", "", 0.0, "2024-03-13", "m", 0)
+    said = "From the 7th March 2024, the number of open jobs was reduced to 2838."
+    candidates = [Candidate("m1:0", "m1", said, 1, 0, 0.70, 0)]
+    retrieval = Retrieval([march], [])
+
+    def ask(question: str) -> str:
+        return compose_answer(question, analyse(question), retrieval, candidates, {"m1": march}, Settings()).text
+
+    assert ask("How many open jobs were there at the end of March 2024?").startswith(
+        "The papers do not answer this question. (The passages quoted are from papers dated before 2024-03-31.)"
+    )
+    assert ask("How many open jobs were there at the start of March 2024?") == f"“{said}” [1]"
