@@ -118,10 +118,14 @@ MIN_STEM = 4
 
 
 def stem(word: str) -> str:
-    """A light stem, so "chaired"/"chair", "presented"/"presentation", "reports"/"report" meet."""
+    """A light stem, so "chaired"/"chair", "presented"/"presentation", "reports"/"report" and
+    "planning"/"plans" meet (a doubled consonant left by -ing / -ed is halved, but not ll, ss, zz)."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
-            return word[: -len(suffix)]
+            root = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and root[-1] == root[-2] and root[-1] not in "aeiouylsz":
+                root = root[:-1]
+            return root
     return word
 
 

@@ -275,3 +275,12 @@ def test_a_figure_asked_at_a_day_after_the_papers_is_not_answered_from_them() ->
         "The papers do not answer this question. (The passages quoted are from papers dated before 2024-03-31.)"
     )
     assert ask("How many open jobs were there at the start of March 2024?") == f"“{said}” [1]"
+
+
+def test_stems_meet_across_doubled_consonants() -> None:
+    from assistant.answer import stem
+
+    assert stem("planning") == stem("plans") == "plan"
+    assert stem("committed") == "commit"
+    assert stem("assessing") == "assess"  # ss, ll and zz are the word's own
+    assert stem("installing") == "install"
