@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -552,7 +553,9 @@ def _complete(
     return extra
 
 
-def _neighbours(chosen: list[Candidate], ranked: list[Candidate], step: int, needs: Any) -> list[Candidate]:
+def _neighbours(
+    chosen: list[Candidate], ranked: list[Candidate], step: int, needs: Callable[[Candidate], bool]
+) -> list[Candidate]:
     """The sentence ``step`` places from each chosen one in its passage, when ``needs(chosen)`` says
     the chosen one cannot stand alone and that sentence is not quoted already."""
     by_place = {(c.chunk_id, c.ordinal): c for c in ranked}
