@@ -8,6 +8,7 @@ what the question asks for (a name or role, a date, a figure) and the rank of th
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Callable
@@ -365,6 +366,11 @@ def compose_answer(
             return abstain(question, retrieval, f"nothing in them mentions {term} with this")
     if info.wants_number and not any(gives_figure(c.text, question) for c in chosen):
         return abstain(question, retrieval, "no passage gives that figure")
+    if info.wants_number and not any(
+        gives_figure(c.text, question) and _measures_subject(c, question, passages[c.chunk_id]) for c in chosen
+    ):
+        # "How many children in care…?" is not answered by 22,866 young people voting.
+        return abstain(question, retrieval, "no passage gives that figure for what the question asks about")
     asked_at = point_in_time(question) if info.wants_number else None
     dated = [passages[c.chunk_id].meeting_date for c in chosen]
     if asked_at and all(dated) and max(d or "" for d in dated) < asked_at:
@@ -577,6 +583,22 @@ def _continuations(chosen: list[Candidate], ranked: list[Candidate]) -> list[Can
     """The line that finishes a chosen one broken off at a line end after ";" or ","
     ("ONE BOROUGH; ONE COMMUNITY;" goes on "NO-ONE LEFT BEHIND")."""
     return _neighbours(chosen, ranked, 1, lambda c: c.text.rstrip("*_ ").endswith((";", ",")))
+
+
+_TIME_WORDS = frozenset(m.lower() for m in calendar.month_name if m) | {"year", "quarter", "q1", "q2", "q3", "q4"}
+"""Words that date a figure rather than say what it counts."""
+
+
+def _measures_subject(c: Candidate, question: str, passage: Passage) -> bool:
+    """The sentence giving a figure holds something the question asks the figure of: a content
+    word that is not generic, a time, or the name of the council whose paper it is."""
+    named = word_set(passage.organisation)
+    subject = {t for t in word_set(question) - GENERIC_TERMS - _TIME_WORDS - named if t[0].isalpha()}
+    if not subject:
+        return True
+    have = word_set(c.text + " " + c.context)
+    stems = {stem(t) for t in have}
+    return any(_has_term(t, have, stems) for t in subject)
 
 
 def _about_question(c: Candidate, question: str) -> bool:

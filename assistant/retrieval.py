@@ -33,6 +33,8 @@ class Passage:
     meeting_date: str | None
     section_id: str
     ordinal: int
+    organisation: str = ""
+    """The council or body whose paper it is ("Kent County Council")."""
 
     @classmethod
     def from_row(cls, row: Row, score: float) -> Passage:
@@ -50,6 +52,7 @@ class Passage:
             meeting_date=m.get("meeting_date"),
             section_id=m.get("section_id", ""),
             ordinal=int(m.get("ordinal", 0)),
+            organisation=str(m.get("organisation") or ""),
         )
 
     def contract(self, with_score: bool = True) -> dict[str, Any]:

@@ -284,3 +284,23 @@ def test_stems_meet_across_doubled_consonants() -> None:
     assert stem("committed") == "commit"
     assert stem("assessing") == "assess"  # ss, ll and zz are the word's own
     assert stem("installing") == "install"
+
+
+def test_a_figure_about_something_else_does_not_answer_a_how_many_question() -> None:
+    kent = Passage(
+        "k1", "kent", "Minutes", "minutes", 1, 1, "item 87", "", 0.0, "2025-01-30", "k", 0, "Kent County Council"
+    )
+    voting = "The Kent Youth County Council elections at the end of 2024 saw 22,866 young people voting."
+    question = "How many children in care did Kent have at the end of December 2024?"
+    retrieval = Retrieval([kent], [])
+
+    def ask(sentence: str) -> str:
+        candidates = [Candidate("k1:0", "k1", sentence, 1, 0, 0.60, 0)]
+        return compose_answer(question, analyse(question), retrieval, candidates, {"k1": kent}, Settings()).text
+
+    assert ask(voting).startswith(
+        "The papers do not answer this question. (No passage gives that figure for what the question asks about.)"
+    )
+    # "Kent" names the council whose paper it is, not what is counted; "children in care" is.
+    counted = "At the end of December 2024 Kent had 1,802 children in care."
+    assert ask(counted) == f"“{counted}” [1]"
