@@ -360,6 +360,11 @@ def compose_answer(
     scopes = {"sentence": " ".join(c.text for c in chosen)}
     scopes["passage"] = " ".join({passages[c.chunk_id].text for c in chosen}) + " " + scopes["sentence"]
     scopes["heading"] = scopes["passage"] + " " + " ".join(passages[c.chunk_id].locator for c in chosen)
+    scopes["figure"] = (
+        scopes["sentence"]
+        + " "
+        + " ".join(passages[c.chunk_id].locator for c in chosen if gives_figure(c.text, question))
+    )
     for term, spellings, scope in must_mention or []:
         text = scopes[scope]
         if not any(re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", text, re.I) for s in spellings):

@@ -263,10 +263,14 @@ class Assistant:
     def _must_mention(self, question: str) -> list[tuple[str, list[str], str]]:
         """What the evidence must mention, from the question (not the conversation): labels such as
         "Band D" in the quoted sentences; years and acronyms in their passages or the
-        passages' headings (an item titled "ABC Update report" is about ABC)."""
+        passages' headings (an item titled "ABC Update report" is about ABC); the year of an asked
+        figure in the quoted sentences or the headings of those giving a figure."""
         info = analyse(question)
         out = [(label, [label], "sentence") for label in info.labels]
-        out += [(y, year_spellings(y), "heading") for y in info.years]
+        # A figure's year is in its own sentence or heading: "the £10.3m dividend for 2024/25" is no
+        # answer to "how much … in 2023" because "2021 – 2023" stands elsewhere in the passage.
+        year_scope = "figure" if info.wants_number else "heading"
+        out += [(y, year_spellings(y), year_scope) for y in info.years]
         for acronym in info.acronyms:
             expansions = [r.metadata["expansion"] for r in self.glossary.lookup(acronym)]
             out.append((acronym, [acronym, acronym.rstrip("s"), *expansions], "heading"))

@@ -232,6 +232,15 @@ def test_list_in_a_section_named_for_it_is_found_from_the_paper_the_search_found
     assert {c.locator.rpartition(" — ")[2] for c in answer.citations} == {"section 5.3 Recommendations"}
 
 
+def test_a_figure_for_another_year_is_declined(assistant: Assistant) -> None:
+    # The passage says dividends fell short "from 2021 – 2023"; the figure it gives is for 2024/25.
+    answer = assistant.ask("How much did Be First pay the council in dividends in 2023?")
+    assert answer.abstained and answer.citations == []
+    assert "(Nothing in them mentions 2023 with this.)" in answer.text
+    answer = assistant.ask("How much dividend income is expected from Be First for 2024/25?")
+    assert not answer.abstained and "£10.3m" in answer.text
+
+
 def test_meeting_the_papers_do_not_hold_is_declined(assistant: Assistant) -> None:
     answer = assistant.ask("What did the committee decide about the budget at its 5 December 2023 meeting?")
     assert answer.abstained and answer.citations == []

@@ -304,3 +304,36 @@ def test_a_figure_about_something_else_does_not_answer_a_how_many_question() -> 
     # "Kent" names the council whose paper it is, not what is counted; "children in care" is.
     counted = "At the end of December 2024 Kent had 1,802 children in care."
     assert ask(counted) == f"“{counted}” [1]"
+
+
+def test_the_year_of_an_asked_figure_is_in_its_sentence_or_heading() -> None:
+    budget = Passage(
+        "b1",
+        "jan",
+        "Minutes",
+        "minutes",
+        1,
+        1,
+        "item 34 Budget Strategy 2024/25",
+        "Profits covered shortfalls from"
+        " 2021 – 2023. The Council may not receive a £10.3m dividend from Be First for 2024/25.",
+        0.0,
+        None,
+        "b",
+        0,
+    )
+    said = "The Council may not receive a £10.3m dividend from Be First for 2024/25."
+    candidates = [Candidate("b1:1", "b1", said, 1, 1, 0.70, 0)]
+    retrieval = Retrieval([budget], [])
+
+    def ask(question: str, year: str, scope: str) -> str:
+        must = [(year, [year], scope)]
+        info = analyse(question)
+        return compose_answer(question, info, retrieval, candidates, {"b1": budget}, Settings(), must_mention=must).text
+
+    # The passage mentions 2023, but not as the year of this figure.
+    assert ask("How much did Be First pay in dividends in 2023?", "2023", "heading") == f"“{said}” [1]"
+    assert ask("How much did Be First pay in dividends in 2023?", "2023", "figure").startswith(
+        "The papers do not answer this question. (Nothing in them mentions 2023 with this.)"
+    )
+    assert ask("How much dividend is due from Be First for 2024/25?", "2024/25", "figure") == f"“{said}” [1]"
