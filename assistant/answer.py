@@ -399,7 +399,10 @@ def compose_answer(
         for c in chosen
     ):
         return abstain(question, retrieval, f"no passage names who was {chosen_as.group(0).split()[-1]}")
-    if info.wants_name and not any(_names_who_was_asked(c.text, question, common_words or set()) for c in chosen):
+    if info.wants_name and not any(
+        _names_who_was_asked(c.text, question, common_words or set(), passages[c.chunk_id].organisation)
+        for c in chosen
+    ):
         return abstain(question, retrieval, "no passage gives that name")
 
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
@@ -475,10 +478,13 @@ def _gives_outcome(text: str, question: str) -> bool:
 _MONEY = re.compile(r"£\s?\d|\d\s?(m|bn|k|million|billion)\b|\bpounds\b", re.I)
 
 
-def _names_who_was_asked(text: str, question: str, common_words: set[str]) -> bool:
+def _names_who_was_asked(text: str, question: str, common_words: set[str], organisation: str = "") -> bool:
     """The sentence names a person (or is a "Lead: …" line whose label the question uses) and
-    holds most of the words that say who is meant ("Cabinet Member for Finance")."""
+    holds most of the words that say who is meant ("Cabinet Member for Finance"). The name of the
+    council whose paper it is says nothing of who is meant: "Who is the Clerk of X Council?" is not
+    answered by "X Council held their meeting at the Reading Room"."""
     subject = word_set(question) - {"name", "who"}
+    subject = subject - word_set(organisation) or subject
     share = len(subject & word_set(text)) / max(1, len(subject))
     m = _FIELD_LINE.match(text)
     if m and FIELD_LABELS["who"].search(m.group("label")):

@@ -337,3 +337,31 @@ def test_the_year_of_an_asked_figure_is_in_its_sentence_or_heading() -> None:
         "The papers do not answer this question. (Nothing in them mentions 2023 with this.)"
     )
     assert ask("How much dividend is due from Be First for 2024/25?", "2024/25", "figure") == f"“{said}” [1]"
+
+
+def test_the_councils_own_name_does_not_say_who_is_meant() -> None:
+    council = Passage(
+        "c1",
+        "m",
+        "Minutes",
+        "minutes",
+        1,
+        1,
+        "opening",
+        "",
+        0.0,
+        "2019-03-13",
+        "o",
+        0,
+        "Manordeilo & Salem Community Council",
+    )
+    held = "Manordeilo and Salem Community Council held their meeting at 7.30pm at the Reading Room, Cwmifor."
+    question = "Who is the Clerk of Manordeilo and Salem Community Council?"
+    candidates = [Candidate("c1:0", "c1", held, 1, 0, 0.70, 0)]
+    retrieval = Retrieval([council], [])
+    answer = compose_answer(question, analyse(question), retrieval, candidates, {"c1": council}, Settings())
+    assert answer.text.startswith("The papers do not answer this question. (No passage gives that name.)")
+    named = "Mrs Jane Davies is the Clerk of the Community Council."
+    candidates = [Candidate("c1:0", "c1", named, 1, 0, 0.70, 0)]
+    answer = compose_answer(question, analyse(question), retrieval, candidates, {"c1": council}, Settings())
+    assert answer.text == f"“{named}” [1]"
