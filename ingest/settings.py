@@ -121,6 +121,11 @@ class Settings:
         4,
     )
 
+    def __post_init__(self) -> None:
+        if self.hnsw_ef_search < 1:
+            # Chroma would refuse it with "invalid value: integer `-5`, expected usize", naming nothing.
+            raise ValueError(f"SCRUTINEER_HNSW_EF_SEARCH={self.hnsw_ef_search} must be 1 or more")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``SCRUTINEER_*`` variables, then keyword overrides."""

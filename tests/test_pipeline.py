@@ -547,3 +547,10 @@ def test_code_names_no_particular_council() -> None:
         if BANNED.search(line)
     ]
     assert hits == []
+
+
+def test_a_bad_search_breadth_is_refused_by_its_setting_name() -> None:
+    with pytest.raises(ValueError, match=r"^SCRUTINEER_HNSW_EF_SEARCH=-5 must be 1 or more$"):
+        Settings.from_env(env={"SCRUTINEER_HNSW_EF_SEARCH": "-5"})
+    with pytest.raises(ValueError, match=r"^SCRUTINEER_HNSW_EF_SEARCH='wide' is not a valid"):
+        Settings.from_env(env={"SCRUTINEER_HNSW_EF_SEARCH": "wide"})
