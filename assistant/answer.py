@@ -8,16 +8,22 @@ what the question asks for (a name or role, a date, a figure) and the rank of th
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.query import GENERIC_TERMS, QuestionInfo, analyse, content_terms, point_in_time
+from assistant.query import (
+    GENERIC_TERMS,
+    QuestionInfo,
+    analyse,
+    asks_which_organisation,
+    content_terms,
+    point_in_time,
+)
 from assistant.retrieval import Passage, Retrieval
-from ingest.dates import find_dates
+from ingest.dates import MONTHS, find_dates
 from ingest.settings import Settings
 
 NOT_ANSWERED = "The papers do not answer this question."
@@ -25,6 +31,8 @@ RELATED_INTRO = "The closest passages are listed as related reading."
 RELATED_COUNT = 3
 DUPLICATE_OVERLAP = 0.7
 """Sentences sharing this share of their words with one already chosen are not quoted again."""
+# Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
+# holding the kind of thing asked for, and its passage's rank.
 W_DENSE = 1.0
 W_LEXICAL = 0.6
 W_CUE = 0.15
@@ -35,8 +43,6 @@ PART_CONNECTIVES = frozenset({"against", "versus", "compared", "compare", "also"
 """Words that join one part of a question to another ("…, against what target?") and say nothing of its own."""
 W_REFERENCE = 0.7
 """Share of the lexical credit a sentence gets for question words found only in the sentence it refers back to."""
-"""Weights of a sentence's score: embedding similarity, share of the question's (rarer) words,
-holding the kind of thing asked for, and its passage's rank."""
 MIN_LEXICAL = 0.5
 """Below ``min_answer_score`` similarity, evidence must still hold this share of the question's words."""
 _ROLE = re.compile(
@@ -205,14 +211,10 @@ def _names_someone(text: str, question: str, common_words: set[str] | None) -> b
     return (
         any(m.group(0) not in question for m in _TITLE.finditer(text))
         or names_a_person(text, question, common_words)
-        or bool(_ORGANISATION_Q.search(question) and names_an_organisation(text, question, common_words))
+        or bool(asks_which_organisation(question) and names_an_organisation(text, question, common_words))
     )
 
 
-_ORGANISATION_Q = re.compile(
-    r"\bwhich (firm|company|organisation|organization|contractor|consultancy|consultants?|provider|agency|body)\b",
-    re.I,
-)
 _CAPITALISED = re.compile(r"(?<=[\s(])[A-Z][\w&'’-]+")
 
 
@@ -400,8 +402,7 @@ def compose_answer(
     ):
         return abstain(question, retrieval, f"no passage names who was {chosen_as.group(0).split()[-1]}")
     if info.wants_name and not any(
-        _names_who_was_asked(c.text, question, common_words or set(), passages[c.chunk_id].organisation)
-        for c in chosen
+        _names_who_was_asked(c.text, question, common_words or set(), passages[c.chunk_id].organisation) for c in chosen
     ):
         return abstain(question, retrieval, "no passage gives that name")
 
@@ -596,8 +597,15 @@ def _continuations(chosen: list[Candidate], ranked: list[Candidate]) -> list[Can
     return _neighbours(chosen, ranked, 1, lambda c: c.text.rstrip("*_ ").endswith((";", ",")))
 
 
-_TIME_WORDS = frozenset(m.lower() for m in calendar.month_name if m) | {"year", "quarter", "q1", "q2", "q3", "q4"}
+_TIME_WORDS = frozenset(MONTHS) | {"year", "quarter", "q1", "q2", "q3", "q4"}
 """Words that date a figure rather than say what it counts."""
+
+
+def _holds_any(c: Candidate, terms: set[str]) -> bool:
+    """The sentence, or the one it refers back to, holds one of ``terms``."""
+    have = word_set(c.text + " " + c.context)
+    stems = {stem(t) for t in have}
+    return any(_has_term(t, have, stems) for t in terms)
 
 
 def _measures_subject(c: Candidate, question: str, passage: Passage) -> bool:
@@ -605,19 +613,13 @@ def _measures_subject(c: Candidate, question: str, passage: Passage) -> bool:
     word that is not generic, a time, or the name of the council whose paper it is."""
     named = word_set(passage.organisation)
     subject = {t for t in word_set(question) - GENERIC_TERMS - _TIME_WORDS - named if t[0].isalpha()}
-    if not subject:
-        return True
-    have = word_set(c.text + " " + c.context)
-    stems = {stem(t) for t in have}
-    return any(_has_term(t, have, stems) for t in subject)
+    return not subject or _holds_any(c, subject)
 
 
 def _about_question(c: Candidate, question: str) -> bool:
     """A completing sentence shares a content word with the question, itself or through the
     sentence it refers back to: a figure next to the subject is not always a figure about it."""
-    have = word_set(c.text + " " + c.context)
-    stems = {stem(t) for t in have}
-    return any(_has_term(t, have, stems) for t in word_set(question) - GENERIC_TERMS)
+    return _holds_any(c, word_set(question) - GENERIC_TERMS)
 
 
 CUE_PREFERENCE = 0.75

@@ -184,10 +184,14 @@ def _figure_answer(
     weights = {t: rarity.get(t, top) for t in subject}
     shares: dict[str, float] = {}
     holding: dict[str, Any] = {}
+    sections: dict[str, list] = {}  # several decisions of one minute item share its chunks: read them once
     for row, _ in hits:
         if not gives_figure(row.text, question):
             continue
-        chunks = index.get("chunks", where={"section_id": row.metadata["section_id"]})
+        section_id = row.metadata["section_id"]
+        if section_id not in sections:
+            sections[section_id] = index.get("chunks", where={"section_id": section_id})
+        chunks = sections[section_id]
         if not chunks:
             continue
         holding[row.id] = _chunk_holding(chunks, row.text)

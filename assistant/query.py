@@ -187,11 +187,21 @@ def rewrite_follow_up(question: str, previous: str | None, answered: str | None 
 
 
 _PRONOUN = re.compile(r"\b(they|them|their|he|him|she|her)\b", re.I)
+_ORGANISATION_NOUNS = (
+    r"firm|company|organisation|organization|contractor|consultancy|consultants?|provider|agency|body|partner|team"
+)
+_WHICH_ORGANISATION = re.compile(rf"\bwhich (?:{_ORGANISATION_NOUNS})\b", re.I)
 _WHICH_ONE = re.compile(
-    r"^\s*(who|which (?:firm|company|organisation|organization|body|person|officer|councillor|member|contractor|"
-    r"consultant|partner|provider|team|agency))\b",
+    rf"^\s*(who|which (?:{_ORGANISATION_NOUNS}|person|officer|councillor|member))\b",
     re.I,
 )
+
+
+def asks_which_organisation(question: str) -> bool:
+    """ "Which firm …", "which contractor …": answered by a name that need not be a person's."""
+    return bool(_WHICH_ORGANISATION.search(question))
+
+
 _PROPER_NAME = re.compile(r"\b[A-Z][\w&'’-]+(?:\s+[A-Z][\w&'’-]+){0,3}")
 
 
