@@ -9,12 +9,15 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fakes import HashEmbedder
 
+from ingest.pipeline import Ingestor
 from ingest.settings import Settings
+from ingest.store import Index
 
 CORPUS_PDF = Path(__file__).parent.parent / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
 REALDOCS = Path(__file__).parent / "fixtures" / "realdocs"
@@ -38,6 +41,18 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def fake_embedder() -> HashEmbedder:
     return HashEmbedder()
+
+
+@pytest.fixture
+def index(settings: Settings) -> Index:
+    """The Chroma collections of ``settings``' temporary index."""
+    return Index(settings)
+
+
+@pytest.fixture
+def ingestor(settings: Settings, index: Index, fake_embedder: HashEmbedder) -> Ingestor:
+    """An ingestor over ``index`` with the fake embedder (test files needing another one override it)."""
+    return Ingestor(settings, index, fake_embedder)
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +81,18 @@ def demo_assistant(demo_settings: Settings):
     assistant.warm_up()
     print(f"\n[demo index built in {time.perf_counter() - started:.1f} s: {report.summary()}]")
     return assistant
+
+
+@pytest.fixture(scope="session")
+def demo_app_url(demo_assistant) -> Iterator[str]:
+    """The Gradio app over the demo assistant, on a free loopback port, for the whole run."""
+    import app
+    from evals.load import free_port
+
+    demo = app.build_app(demo_assistant)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

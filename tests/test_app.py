@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fakes import HashEmbedder
+from minutes import CABINET
 from pdf_factory import make_not_a_pdf, make_text_pdf
 from PIL import Image
 
@@ -29,14 +30,6 @@ from ingest.settings import Settings
 from ingest.store import Index, Row
 from ingest.uploads import add_uploads, safe_upload_name, store_upload
 
-CABINET_P1 = """MINUTES OF THE CABINET
-Thursday, 30 January 2025
-Present: Councillor A Smith (Chair), Councillor B Jones and Councillor C Brown.
-1. Apologies
-Apologies for absence were received from Councillor D White.
-2. Budget
-The Cabinet considered the draft revenue budget for 2025/26 and the capital programme.
-RESOLVED that the budget be approved."""
 CABINET_P2 = """3. Highways Maintenance
 The Cabinet received a report on the condition of local roads and footways.
 RESOLVED that the highways maintenance plan be noted.
@@ -57,18 +50,8 @@ BUDGET_SENTENCE = "The Cabinet considered the draft revenue budget for 2025/26 a
 
 
 @pytest.fixture
-def index(settings: Settings) -> Index:
-    return Index(settings)
-
-
-@pytest.fixture
-def ingestor(settings: Settings, index: Index, fake_embedder: HashEmbedder) -> Ingestor:
-    return Ingestor(settings, index, fake_embedder)
-
-
-@pytest.fixture
 def cabinet(settings: Settings) -> Path:
-    return make_text_pdf(settings.corpus_dir / "cabinet.pdf", [CABINET_P1, CABINET_P2])
+    return make_text_pdf(settings.corpus_dir / "cabinet.pdf", [CABINET, CABINET_P2])
 
 
 @pytest.fixture
@@ -147,7 +130,7 @@ def test_non_pdf_names_are_refused_naming_the_file(given: str, message: str) -> 
 
 def test_store_upload_copies_into_the_upload_folder(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "incoming").mkdir()
-    source = make_text_pdf(tmp_path / "incoming" / "tmp123.pdf", [CABINET_P1])
+    source = make_text_pdf(tmp_path / "incoming" / "tmp123.pdf", [CABINET])
     stored = store_upload(source, settings, "../Cabinet minutes.pdf")
     assert stored.path == settings.upload_dir / "Cabinet minutes.pdf"
     assert stored.path.read_bytes() == source.read_bytes()
@@ -166,7 +149,7 @@ def test_store_upload_refuses_a_file_over_the_limit(settings: Settings, tmp_path
 
 
 def test_store_upload_of_the_same_bytes_changes_nothing(settings: Settings, tmp_path: Path) -> None:
-    source = make_text_pdf(tmp_path / "a.pdf", [CABINET_P1])
+    source = make_text_pdf(tmp_path / "a.pdf", [CABINET])
     first = store_upload(source, settings, "cabinet.pdf")
     before = digest(settings.upload_dir)
     again = store_upload(source, settings, "cabinet.pdf")
@@ -176,7 +159,7 @@ def test_store_upload_of_the_same_bytes_changes_nothing(settings: Settings, tmp_
 
 
 def test_a_replacement_that_is_rolled_back_restores_the_earlier_file(settings: Settings, tmp_path: Path) -> None:
-    old = make_text_pdf(tmp_path / "old.pdf", [CABINET_P1])
+    old = make_text_pdf(tmp_path / "old.pdf", [CABINET])
     new = make_text_pdf(tmp_path / "new.pdf", [PLANNING_P1])
     store_upload(old, settings, "minutes.pdf").commit()
     before = digest(settings.upload_dir)
@@ -224,7 +207,7 @@ def test_add_uploads_ingests_good_files_and_refuses_bad_ones_with_the_cli_messag
 def test_a_bad_replacement_keeps_the_stored_file_and_the_index(
     settings: Settings, ingestor: Ingestor, index: Index, tmp_path: Path
 ) -> None:
-    good = make_text_pdf(tmp_path / "good.pdf", [CABINET_P1, CABINET_P2])
+    good = make_text_pdf(tmp_path / "good.pdf", [CABINET, CABINET_P2])
     assert add_uploads([(good, "minutes.pdf")], settings, ingestor).added == ["minutes.pdf"]
     files_before, index_before = digest(settings.upload_dir), index.digest()
     broken = tmp_path / "broken.pdf"
@@ -251,7 +234,7 @@ def test_uploading_a_corpus_file_again_keeps_no_duplicate(
 def test_two_files_with_one_name_in_one_upload(settings: Settings, ingestor: Ingestor, tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    first = make_text_pdf(tmp_path / "a" / "minutes.pdf", [CABINET_P1])
+    first = make_text_pdf(tmp_path / "a" / "minutes.pdf", [CABINET])
     second = make_text_pdf(tmp_path / "b" / "minutes.pdf", [PLANNING_P1])
     result = add_uploads([(first, "minutes.pdf"), (second, "minutes.pdf")], settings, ingestor)
     assert result.added == ["minutes.pdf"]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from fakes import HashEmbedder
+from minutes import CABINET, ENVIRONMENT, PLANNING
 from pdf_factory import (
     make_corrupt_xref_pdf,
     make_deep_page_tree_pdf,
@@ -46,32 +47,12 @@ from ingest.store import COLLECTIONS, Index
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CABINET = """MINUTES OF THE CABINET
-Thursday, 30 January 2025
-Present: Councillor A Smith (Chair), Councillor B Jones and Councillor C Brown.
-1. Apologies
-Apologies for absence were received from Councillor D White.
-2. Budget
-The Cabinet considered the draft revenue budget for 2025/26 and the capital programme.
-RESOLVED that the budget be approved."""
-PLANNING = """MINUTES OF THE PLANNING COMMITTEE
-Tuesday, 11 February 2025
-Present: Councillor F Patel (Chair) and Councillor G Okafor.
-1. Planning Applications
-The committee considered an application for twelve homes on the former depot site.
-RESOLVED that planning permission be granted subject to conditions."""
 LIBRARIES = """MINUTES OF THE COMMUNITIES COMMITTEE
 Wednesday, 5 March 2025
 Present: Councillor H Evans (Chair) and Councillor J Murphy.
 1. Library Opening Hours
 The committee welcomed longer opening hours at the branch libraries on Thursday evenings.
 RESOLVED that the new library opening hours be adopted from April."""
-PARKS = """MINUTES OF THE ENVIRONMENT COMMITTEE
-Monday, 14 April 2025
-Present: Councillor K Lee (Chair) and Councillor L Shah.
-1. Parks and Open Spaces
-The committee agreed a programme of tree planting in the riverside park during the winter.
-RESOLVED that the tree planting programme be approved."""
 
 A = "cabinet-2025-01-30.pdf"
 B = "planning-2025-02-11.pdf"
@@ -131,11 +112,6 @@ def make_hostile(folder: Path) -> list[Path]:
 
 def rows_of(index: Index, source_file: str) -> int:
     return sum(len(index.get(name, where={"source_file": source_file})) for name in COLLECTIONS)
-
-
-@pytest.fixture
-def index(settings: Settings) -> Index:
-    return Index(settings)
 
 
 @pytest.fixture
@@ -208,12 +184,12 @@ def test_bad_new_version_of_an_ingested_file_keeps_the_old_one(
     [
         (
             {"max_pages": 3},
-            lambda p: make_text_pdf(p, [CABINET, PLANNING, LIBRARIES, PARKS]),
+            lambda p: make_text_pdf(p, [CABINET, PLANNING, LIBRARIES, ENVIRONMENT]),
             "has 4 pages, more than the 3 allowed (SCRUTINEER_MAX_PAGES); split it or raise the limit",
         ),
         (
             {"max_page_chars": 200},
-            lambda p: make_text_pdf(p, [PARKS[:150], CABINET]),
+            lambda p: make_text_pdf(p, [ENVIRONMENT[:150], CABINET]),
             "page 2 holds more than 200 characters of text, far more than a printed page can"
             " (SCRUTINEER_MAX_PAGE_CHARS); it may be damaged or machine-generated",
         ),
@@ -241,7 +217,7 @@ def test_bad_new_version_of_an_ingested_file_keeps_the_old_one(
 def test_limits_come_from_settings(
     settings: Settings, index: Index, tmp_path: Path, override: dict, make: Callable[[Path], Path], message: str
 ) -> None:
-    ok = make_text_pdf(tmp_path / "ok.pdf", [PARKS])
+    ok = make_text_pdf(tmp_path / "ok.pdf", [ENVIRONMENT])
     assert Ingestor(settings, index, HashEmbedder()).ingest_paths([ok]).ingested == ["ok.pdf"]
     before = index.digest()
     limited = Settings.from_env(
@@ -268,8 +244,8 @@ def test_the_timeout_stops_a_long_file_part_way(settings: Settings, tmp_path: Pa
 
 ODD_NAMES = {
     "Ünïcødé minutes — 2025 (final).pdf": LIBRARIES,
-    "会议纪要 2025.pdf": PARKS,
-    "議事録 2025.pdf": PARKS.replace("tree planting", "wildflower meadow").replace("riverside", "hillside"),
+    "会议纪要 2025.pdf": ENVIRONMENT,
+    "議事録 2025.pdf": ENVIRONMENT.replace("tree planting", "wildflower meadow").replace("riverside", "hillside"),
     "Cabinet  minutes   with spaces.pdf": CABINET.replace("D White", "E Green"),
     "it's the 'final' [v2] & copy #3.pdf": PLANNING.replace("twelve homes", "forty flats"),
 }
@@ -396,7 +372,7 @@ def test_file_that_keeps_changing_is_refused_and_nothing_is_stored(
 ) -> None:
     before = index.digest()
     path = settings.corpus_dir / "agenda.pdf"
-    versions = [text_pdf_bytes([LIBRARIES]), text_pdf_bytes([PARKS])]
+    versions = [text_pdf_bytes([LIBRARIES]), text_pdf_bytes([ENVIRONMENT])]
     path.write_bytes(versions[0])
     real_extract = pipeline.extract_pages
     calls = 0
@@ -584,7 +560,7 @@ def test_every_hostile_file_through_the_app_upload_fails_clearly_and_changes_not
     before = index.digest()
     bad = [p for p in make_hostile(tmp_path / "incoming") if p.is_file()]  # a browser uploads files only
     good = make_text_pdf(tmp_path / "incoming" / "libraries.pdf", [LIBRARIES])
-    traversal = make_text_pdf(tmp_path / "incoming" / "parks.pdf", [PARKS])
+    traversal = make_text_pdf(tmp_path / "incoming" / "parks.pdf", [ENVIRONMENT])
     copy = tmp_path / "incoming" / "cabinet-copy.pdf"
     copy.write_bytes((settings.corpus_dir / A).read_bytes())
     files = [(p, p.name) for p in bad] + [(good, "libraries.pdf"), (traversal, "../../etc/parks.pdf")]

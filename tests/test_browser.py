@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 from conftest import CORPUS_PDF, REALDOCS
 from playwright.sync_api import expect
 
+from evals.load import free_port
 from ingest.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -48,12 +48,6 @@ PAGE_WIDTH_PX = 893
 """An A4 page rendered at 1.5 pixels per point (assistant/page_images.py)."""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def running_app(demo_assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """The app as `scrutineer serve` runs it, on a copy of the test run's demo index (built once per
@@ -63,7 +57,7 @@ def running_app(demo_assistant, tmp_path_factory: pytest.TempPathFactory) -> Ite
     base = tmp_path_factory.mktemp("browser")
     shutil.copytree(demo_assistant.settings.index_dir, base / "index")
     settings = dataclasses.replace(demo_assistant.settings, index_dir=base / "index", upload_dir=base / "uploads")
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     demo = app.serve(settings, host="127.0.0.1", port=port, prevent_thread_lock=True)
     print(f"\n[app on a copy of the demo index up in {time.perf_counter() - started:.1f} s]")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from fakes import HashEmbedder
+from minutes import CABINET, ENVIRONMENT, PLANNING
 from pdf_factory import make_text_pdf
 
 from ingest import faults
@@ -36,14 +37,6 @@ from ingest.store import COLLECTIONS, META_TYPE, Index
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 
-CABINET_1 = """MINUTES OF THE CABINET
-Thursday, 30 January 2025
-Present: Councillor A Smith (Chair), Councillor B Jones and Councillor C Brown.
-1. Apologies
-Apologies for absence were received from Councillor D White.
-2. Budget
-The Cabinet considered the draft revenue budget for 2025/26 and the capital programme.
-RESOLVED that the budget be approved."""
 CABINET_2_OLD = """3. Highways Maintenance
 The Cabinet received a report on the condition of local roads and footways.
 Officers explained that pothole repairs had increased over the winter months.
@@ -52,24 +45,12 @@ CABINET_2_NEW = """3. Library Opening Hours
 The Cabinet received a report proposing longer opening hours at branch libraries.
 Members welcomed the extra evening sessions for students and families.
 RESOLVED that the new library opening hours be adopted from April."""
-PLANNING = """MINUTES OF THE PLANNING COMMITTEE
-Tuesday, 11 February 2025
-Present: Councillor F Patel (Chair) and Councillor G Okafor.
-1. Planning Applications
-The committee considered an application for twelve homes on the former depot site.
-RESOLVED that planning permission be granted subject to conditions."""
 COMMUNITIES = """MINUTES OF THE COMMUNITIES COMMITTEE
 Wednesday, 5 March 2025
 Present: Councillor H Evans (Chair) and Councillor J Murphy.
 1. Youth Services
 The committee reviewed the youth service budget and the new outreach programme.
 RESOLVED that the outreach programme be extended to the east of the borough."""
-ENVIRONMENT = """MINUTES OF THE ENVIRONMENT COMMITTEE
-Monday, 14 April 2025
-Present: Councillor K Lee (Chair) and Councillor L Shah.
-1. Parks and Open Spaces
-The committee agreed a programme of tree planting in the riverside park during the winter.
-RESOLVED that the tree planting programme be approved."""
 
 # Sorted as sync_folder takes them: A is replaced, B removed, C and D added by the second sync.
 A, B, C, D = "a-cabinet.pdf", "b-planning.pdf", "c-communities.pdf", "d-environment.pdf"
@@ -163,7 +144,7 @@ class World:
     def __init__(self, root: Path) -> None:
         self.corpus = root / "corpus"
         self.corpus.mkdir(parents=True)
-        make_text_pdf(self.corpus / A, [CABINET_1, CABINET_2_OLD])
+        make_text_pdf(self.corpus / A, [CABINET, CABINET_2_OLD])
         make_text_pdf(self.corpus / B, [PLANNING])
         # Version 1 written by a separate process, as a real earlier ingest would, and left closed.
         self.template = root / "template"
@@ -171,7 +152,7 @@ class World:
         assert done.returncode == 0, done.stderr
         self.v1 = self._clean(root / "clean-v1")
         (self.corpus / B).unlink()
-        make_text_pdf(self.corpus / A, [CABINET_1, CABINET_2_NEW])
+        make_text_pdf(self.corpus / A, [CABINET, CABINET_2_NEW])
         make_text_pdf(self.corpus / C, [COMMUNITIES])
         make_text_pdf(self.corpus / D, [ENVIRONMENT])
         self.v2 = self._clean(root / "clean-v2")
@@ -306,10 +287,10 @@ def test_kill_mid_write_leaves_the_saved_lexical_index_marked_stale(tmp_path: Pa
     next reader would trust a BM25 index of the old text."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_OLD])
+    make_text_pdf(corpus / A, [CABINET, CABINET_2_OLD])
     index_dir = tmp_path / "index"
     assert run_child(index_dir, corpus, None).returncode == 0
-    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_NEW])
+    make_text_pdf(corpus / A, [CABINET, CABINET_2_NEW])
     result = run_child(index_dir, corpus, "mid_chroma_write")
     assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
     settings = settings_for(index_dir, corpus)
@@ -347,7 +328,7 @@ class MiniLMStandIn(HashEmbedder):
 def test_real_cli_killed_mid_write_recovers_on_the_next_run(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    make_text_pdf(corpus / A, [CABINET_1, CABINET_2_NEW])
+    make_text_pdf(corpus / A, [CABINET, CABINET_2_NEW])
     make_text_pdf(corpus / C, [COMMUNITIES])
     env = {
         "SCRUTINEER_INDEX_DIR": str(tmp_path / "index"),

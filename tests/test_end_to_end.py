@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -135,29 +133,10 @@ def test_cli_ask_json(settings: Settings, assistant: Assistant, capsys: pytest.C
     assert result["citations"][0]["locator"] == JAN
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(assistant: Assistant) -> Iterator[str]:
-    import app
-
-    demo = app.build_app(assistant)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
-def test_gradio_ask_endpoint(app_url: str, assistant: Assistant) -> None:
+def test_gradio_ask_endpoint(demo_app_url: str, assistant: Assistant) -> None:
     from gradio_client import Client
 
-    client = Client(app_url, verbose=False)
+    client = Client(demo_app_url, verbose=False)
     result = client.predict("What budget gap was the Council facing for 2024/25?", api_name="/ask")
     direct = assistant.ask("What budget gap was the Council facing for 2024/25?").contract()
     assert result["answer"] == direct["answer"]

@@ -42,11 +42,6 @@ SECOND = "cabinet-2025-01-30.pdf"
 
 
 @pytest.fixture
-def index(settings: Settings) -> Index:
-    return Index(settings)
-
-
-@pytest.fixture
 def ingestor(
     settings: Settings, index: Index, fake_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> Ingestor:

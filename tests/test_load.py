@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from assistant.service import Assistant, ChatSession
 from evals import load
-from evals.load import SCRIPTS, Script, free_port, problems_with
+from evals.load import SCRIPTS, Script, problems_with
 
 pytestmark = pytest.mark.slow
 SESSIONS = 20
@@ -46,28 +45,15 @@ def test_a_follow_up_read_in_another_sessions_context_is_caught(demo_assistant: 
     assert problems_with(demo_assistant.ask(own.follow.question, session=session).contract(), own.follow) == []
 
 
-@pytest.fixture(scope="module")
-def app_url(demo_assistant: Assistant) -> Iterator[str]:
-    import app
-
-    demo = app.build_app(demo_assistant)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 def test_ask_session_keeps_conversations_apart_and_forgets_the_oldest(
-    app_url: str, monkeypatch: pytest.MonkeyPatch
+    demo_app_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from gradio_client import Client
 
     import app
 
     monkeypatch.setattr(app, "MAX_API_SESSIONS", 2)
-    client = Client(app_url, verbose=False)
+    client = Client(demo_app_url, verbose=False)
     one, two = script("area 1 action 1.4"), script("area 6 action 1.2")
     a, b, c = (uuid.uuid4().hex for _ in range(3))
     client.predict(one.first.question, a, api_name="/ask_session")

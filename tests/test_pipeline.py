@@ -128,16 +128,6 @@ def write_corpus(folder: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def index(settings: Settings) -> Index:
-    return Index(settings)
-
-
-@pytest.fixture
-def ingestor(settings: Settings, index: Index, fake_embedder: HashEmbedder) -> Ingestor:
-    return Ingestor(settings, index, fake_embedder)
-
-
-@pytest.fixture
 def synced(settings: Settings, ingestor: Ingestor) -> IngestReport:
     """The two minutes PDFs written to the corpus folder and synced once."""
     write_corpus(settings.corpus_dir)
