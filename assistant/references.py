@@ -13,30 +13,38 @@ from ingest.store import Index
 
 REFERENCE_SCORE = 1.0
 """Score given to a passage the question names, so it ranks first."""
-_ITEM = re.compile(r"\b(?:item|minute)\s+(?:no\.?\s*)?(\d{1,3})\b", re.I)
-_SECTION = re.compile(r"\b(?:section|paragraph|para)\s+(\d{1,2}\.\d{1,2})\b", re.I)
-_AREA_ACTION = re.compile(r"\barea\s+(\d{1,2})\b[^?.]*?\baction\s+(\d{1,2}\.\d{1,2})\b", re.I)
-_ACTION = re.compile(r"\baction\s+(\d{1,2}\.\d{1,2})\b", re.I)
+_REFERENCE = re.compile(
+    r"\b(?P<kind>item|minute|section|paragraph|para|action|area)\s+(?:no\.?\s*)?(?P<num>[A-Z]?-?\d{1,3}(?:\.\d{1,2})*)\b",
+    re.I,
+)
+"""How people name a part of any council's papers: "item 5", "minute 34", "section 5.3", "H-1"."""
+PLAN_AREAS = 12
+"""An action ("action 1.8") is looked for under every plan area up to this number."""
 
 
 def referenced_sections(question: str) -> list[str]:
     """``section_number`` values the question names."""
+    found = [(m.group("kind").lower(), m.group("num")) for m in _REFERENCE.finditer(question)]
+    areas = [num for kind, num in found if kind == "area"]
     refs: list[str] = []
-    for m in _AREA_ACTION.finditer(question):
-        refs.append(f"Area {m.group(1)}, action {m.group(2)}")
-    if not refs:
-        refs += [f"Area {a}, action {m.group(1)}" for m in _ACTION.finditer(question) for a in range(1, 13)]
-    refs += [m.group(1) for m in _ITEM.finditer(question)]
-    refs += [m.group(1) for m in _SECTION.finditer(question)]
+    for kind, num in found:
+        if kind == "action":
+            refs += [f"Area {a}, action {num}" for a in (areas or [str(a) for a in range(1, PLAN_AREAS + 1)])]
+        elif kind != "area":
+            refs.append(num)
     return refs
 
 
-def add_referenced(index: Index, question: str, query_vector: np.ndarray, retrieval: Retrieval) -> Retrieval:
-    """Put the passages the question names first, with their sentences as answer candidates."""
+def add_referenced(
+    index: Index, question: str, query_vector: np.ndarray, retrieval: Retrieval, where: dict | None = None
+) -> Retrieval:
+    """Put the passages the question names first (within the search's filter ``where``), with
+    their sentences as answer candidates."""
     refs = referenced_sections(question)
     if not refs:
         return retrieval
-    rows = index.get("chunks", where={"section_number": {"$in": refs}})
+    clause: dict = {"section_number": {"$in": refs}}
+    rows = index.get("chunks", where={"$and": [clause, where]} if where else clause)
     if not rows:
         return retrieval
     named = [Passage.from_row(row, REFERENCE_SCORE) for row in rows]
@@ -52,4 +60,10 @@ def add_referenced(index: Index, question: str, query_vector: np.ndarray, retrie
     ]
     seen = {s.sentence_id for s in extra}
     sentences = sorted(extra + [s for s in retrieval.sentences if s.sentence_id not in seen], key=lambda s: -s.score)
-    return Retrieval(passages[: max(len(retrieval.passages), len(named))], sentences, named=named_ids)
+    return Retrieval(
+        passages[: max(len(retrieval.passages), len(named))],
+        sentences,
+        named=named_ids,
+        lexical_scores=retrieval.lexical_scores,
+        dense_scores=retrieval.dense_scores,
+    )

@@ -93,7 +93,11 @@ class Retrieval:
     passages: list[Passage]
     sentences: list[SentenceHit]
     named: set[str] = field(default_factory=set)
-    """Chunks of the sections the question names ("item 39", "Area 4, action 1.8"): the answer comes from them."""
+    """Chunks of the sections the question names ("item 39", "Area 4, action 1.8")."""
+    lexical_scores: dict[str, float] = field(default_factory=dict)
+    """BM25 score of each chunk the lexical search found."""
+    dense_scores: dict[str, float] = field(default_factory=dict)
+    """Cosine similarity of each chunk the dense search found."""
 
 
 def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -155,7 +159,8 @@ def retrieve(
         allowed = None
         if where is not None or dated:
             allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
-        lexical_ids = [chunk_id for chunk_id, _ in lexical.search(query_text, lexical_k, allowed)]
+        lexical_hits = lexical.search(query_text, lexical_k, allowed)
+        lexical_ids = [chunk_id for chunk_id, _ in lexical_hits]
         # A passage holding one sentence very near the question ranks by that sentence too.
         by_sentence = list(dict.fromkeys(h.chunk_id for h in sentences))[:lexical_k]
         fused: dict[str, float] = {}
@@ -168,6 +173,8 @@ def retrieve(
         # The lexical index may name a chunk deleted since it was built: skip what Chroma no longer has.
         rows.update({row.id: row for row in index.get("chunks", ids=missing)})
         passages = [Passage.from_row(rows[i], fused[i]) for i in top if i in rows]
+        lexical_scores = dict(lexical_hits)
     else:
         passages = [Passage.from_row(row, score) for row, score in dense[:k]]
-    return Retrieval(passages, sentences)
+        lexical_scores = {}
+    return Retrieval(passages, sentences, lexical_scores=lexical_scores, dense_scores={r.id: s for r, s in dense})

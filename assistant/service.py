@@ -1,34 +1,33 @@
-"""The assistant as one object: settings, index and model loaded once, ``ask`` per question.
+"""The assistant as one object: settings, index, model and answer scorer loaded once, ``ask`` per question.
 
-question → (follow-up rewrite, acronym expansion, meeting filter) → one query embedding →
-retrieval (+ passages the question names) → decisions / definitions / evidence sentences →
-answer with citations (→ optional LLM wording, checked against the citations).
+question → (follow-up context, acronym expansion) → one query embedding → hybrid retrieval (+ the
+sections the question names) → candidate sentences (+ nearest decisions) → features → the learned
+scorer → answer with citations, or a decline below its calibrated threshold (→ optional LLM
+wording, checked against the citations).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import Answer, abstain, compose_answer, evidence_first, word_set
-from assistant.decisions import answer_decision, is_decision_question, is_proposal_question
-from assistant.definitions import Glossary, answer_definition
-from assistant.evidence import gather
-from assistant.lists import answer_list
+from assistant.answer import Answer, compose, evidence_first
+from assistant.candidates import Candidate, gather
+from assistant.features import featurize, pool_stats
+from assistant.glossary import Glossary
 from assistant.llm import LLMWriter
-from assistant.query import analyse, answered_name, meeting_reference, rewrite_follow_up
+from assistant.question import Question, read_question
 from assistant.references import add_referenced
-from assistant.retrieval import Passage, Retrieval, retrieve
-from ingest.dates import find_dates
+from assistant.retrieval import Passage, Retrieval, build_filter, retrieve
+from assistant.scorer import MODEL_PATH, AnswerScorer
 from ingest.embeddings import Embedder, MiniLMEmbedder
 from ingest.errors import IngestBusyError
-from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex
+from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex, terms
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
 from ingest.store import Index
@@ -41,35 +40,38 @@ class ChatSession:
     """One conversation: its turns, so follow-ups can refer back."""
 
     turns: list[Answer] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    """The questions as understood (follow-ups rewritten in full), one per turn."""
+    questions: list[Question] = field(default_factory=list)
+    """The questions as read (a follow-up with its context), one per turn."""
 
 
-def year_spellings(year: str) -> list[str]:
-    """ "2024/25" → the ways papers write that year: 2024/25, 2024-25, 24/25, 2024/2025."""
-    if "/" not in year:
-        return [year]
-    first, second = year.split("/")
-    century, short = (first[:2], first[2:]) if len(first) == 4 else ("20", first)
-    return [year, f"{first}-{second}", f"{short}/{second}", f"{century}{short}/{century}{second}"]
+@dataclass
+class Scored:
+    """One question's candidates, scored: what ``ask`` answers from and what training reads."""
 
-
-def _mentions_dates(retrieval: Retrieval, dates: list[str]) -> bool:
-    """Whether any retrieved passage mentions one of these dates (a meeting the papers refer to)."""
-    return any(d.iso in dates for p in retrieval.passages for d in find_dates(p.text))
+    question: Question
+    retrieval: Retrieval
+    candidates: list[Candidate]
+    passages: dict[str, Passage]
 
 
 class Assistant:
     """Answers questions from the index. Thread-safe for concurrent ``ask`` calls."""
 
-    def __init__(self, settings: Settings, index: Index | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index | None = None,
+        embedder: Embedder | None = None,
+        scorer: AnswerScorer | None = None,
+    ) -> None:
         self.settings = settings
+        self.scorer = scorer or AnswerScorer.load(settings.scorer_path or MODEL_PATH)
+        """The learned answer scorer (``assistant/scorer.json`` unless settings or the caller say otherwise)."""
         self.index = index or Index(settings)
         self.embedder = embedder or MiniLMEmbedder(
             settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size
         )
         self._glossary: Glossary | None = None
-        self._meetings: dict[str, set[str]] | None = None
         self._common: set[str] | None = None
         self._rarity: dict[str, float] | None = None
         self._lexical: LiveLexicalIndex | None = None
@@ -117,7 +119,6 @@ class Assistant:
             lexical.refresh_now()
         with self._lock:
             self._glossary = None
-            self._meetings = None
             self._common = None
             self._rarity = None
 
@@ -135,18 +136,6 @@ class Assistant:
             if self._glossary is None:
                 self._glossary = Glossary(self.index)
             return self._glossary
-
-    def meeting_dates(self, minuted: bool = False) -> list[str]:
-        """Dates of the meetings the papers record or were written for (``minuted``: only
-        meetings whose minutes are in the index)."""
-        with self._lock:
-            if self._meetings is None:
-                meetings: dict[str, set[str]] = {}
-                for r in self.index.records("document"):
-                    if r.metadata.get("meeting_date"):
-                        meetings.setdefault(r.metadata["meeting_date"], set()).add(r.metadata.get("doc_type", ""))
-                self._meetings = meetings
-            return sorted(d for d, types in self._meetings.items() if not minuted or "minutes" in types)
 
     def common_words(self) -> set[str]:
         """Words the papers write in lower case somewhere: a capitalised pair made of none of them
@@ -166,8 +155,8 @@ class Assistant:
                 counts: Counter[str] = Counter()
                 rows = self.index.get("chunks")
                 for row in rows:
-                    common.update(re.findall(r"\b[a-z][a-z'’-]+\b", row.text))
-                    counts.update(word_set(row.text))
+                    common.update(w.strip(".,;:()'’\"") for w in row.text.split() if w[:1].islower())
+                    counts.update(set(terms(row.text)))
                 n = len(rows)
                 self._common = common
                 self._rarity = {w: math.log((n + 1) / (c + 0.5)) for w, c in counts.items()}
@@ -180,32 +169,38 @@ class Assistant:
         # What follows is read at this generation: the first question need not check again.
         self._generation, self._checked_at = self.index.generation(), time.monotonic()
         _ = self.lexical, self.glossary
-        self.meeting_dates()
         self._vocabulary()
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
         started = time.perf_counter()
+        scored = self.score(question, session, filters)
+        answer = compose(
+            scored.question,
+            scored.retrieval,
+            scored.candidates,
+            scored.passages,
+            self.scorer,
+            self.settings.answer_max_sentences,
+        )
+        answer.question = scored.question.text
+        if self.writer is not None and not answer.abstained:
+            # Optional: wording by an LLM, every sentence checked against its citations.
+            answer = self.writer.write(scored.question.text, answer.retrieved, answer)
+        return self._finish(answer, started, session, scored.question)
+
+    def score(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Scored:
+        """question → candidates, each with its features and the scorer's probability."""
         self._keep_fresh()
-        question = " ".join(question.split())
-        if not question:
+        if not question.strip():
             raise ValueError("the question is empty")
         previous = session.questions[-1] if session and session.questions else None
-        answered = None
-        if previous and session and session.turns and not session.turns[-1].abstained:
-            quoted = " ".join(text for text, _ in session.turns[-1].quotes)
-            answered = answered_name(previous, quoted, self.common_words())
-        understood = rewrite_follow_up(question, previous, answered)
-        info = analyse(question)
-        full_info = analyse(understood)
-        filters = dict(filters or {})
-
-        dates, problem = meeting_reference(understood, self.meeting_dates(), self.meeting_dates(minuted=True))
-        if dates and not filters.get("meeting_dates"):
-            filters["meeting_dates"] = dates
-        if dates and len(dates) > 1:
-            info.wants_several = info.meetings_named = True  # "…in January compare with … the March minutes": both
-        query_text = self.glossary.expand(understood)
+        q = read_question(question, previous)
+        query_text = q.text
+        if q.context_terms and previous is not None:
+            query_text = f"{previous.text} {q.text}"  # "And who seconded it?" searches with what "it" was
+        query_text = self.glossary.expand(query_text)
         vector = self.embedder.embed([query_text])[0]
+        where = build_filter(filters)
         retrieval = retrieve(
             self.index,
             vector,
@@ -216,65 +211,17 @@ class Assistant:
             lexical_k=self.settings.lexical_k,
             rrf_k=self.settings.rrf_k,
         )
-        retrieval = add_referenced(self.index, understood, vector, retrieval)
-        decision_kind = (
-            "proposal" if is_proposal_question(understood) else "decision" if is_decision_question(understood) else None
-        )
-        # A meeting the papers hold no record of: its decisions cannot be in them, whatever else mentions it.
-        if problem and (decision_kind or not _mentions_dates(retrieval, full_info.dates)):
-            return self._finish(abstain(question, retrieval, problem), started, session, understood)
-        if info.defines:
-            answer = answer_definition(self.index, self.glossary, info.defines, question, retrieval)
-            return self._finish(answer, started, session, understood)
-        if decision_kind:
-            decided = answer_decision(
-                self.index,
-                understood,
-                vector,
-                retrieval,
-                filters or None,
-                kind=decision_kind,
-                rarity=self.word_rarity(),
-            )
-            if decided is not None:
-                decided.question = question
-                return self._finish(decided, started, session, understood)
-        if info.wants_list:
-            listed = answer_list(self.index, understood, retrieval)
-            if listed is not None:
-                listed.question = question
-                return self._finish(listed, started, session, understood)
-        candidates, passages = gather(self.index, retrieval, vector)
-        answer = compose_answer(
-            understood,
-            info,
-            retrieval,
-            candidates,
-            passages,
-            self.settings,
-            must_mention=self._must_mention(question),
-            common_words=self.common_words(),
-        )
-        answer.question = question
-        if self.writer is not None:  # optional: wording by an LLM, every sentence checked against its citations
-            answer = self.writer.write(understood, answer.retrieved, answer)
-        return self._finish(answer, started, session, understood)
-
-    def _must_mention(self, question: str) -> list[tuple[str, list[str], str]]:
-        """What the evidence must mention, from the question (not the conversation): labels such as
-        "Band D" in the quoted sentences; years and acronyms in their passages or the
-        passages' headings (an item titled "ABC Update report" is about ABC); the year of an asked
-        figure in the quoted sentences or the headings of those giving a figure."""
-        info = analyse(question)
-        out = [(label, [label], "sentence") for label in info.labels]
-        # A figure's year is in its own sentence or heading: "the £10.3m dividend for 2024/25" is no
-        # answer to "how much … in 2023" because "2021 – 2023" stands elsewhere in the passage.
-        year_scope = "figure" if info.wants_number else "heading"
-        out += [(y, year_spellings(y), year_scope) for y in info.years]
-        for acronym in info.acronyms:
-            expansions = [r.metadata["expansion"] for r in self.glossary.lookup(acronym)]
-            out.append((acronym, [acronym, acronym.rstrip("s"), *expansions], "heading"))
-        return out
+        retrieval = add_referenced(self.index, q.text, vector, retrieval, where)
+        # A follow-up asks for something new: what the last answer quoted is not offered again.
+        exclude = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
+        candidates, passages = gather(self.index, retrieval, vector, where, exclude)
+        rarity = self.word_rarity()
+        stats = pool_stats(q, candidates, passages, retrieval, rarity)
+        common = self.common_words()
+        for c in candidates:
+            c.features = featurize(q, c, passages[c.chunk_id], stats, retrieval, common)
+            c.score = self.scorer.probability(c.features)
+        return Scored(q, retrieval, candidates, passages)
 
     def index_passages(self, doc_id: str) -> list[Passage]:
         """Every stored passage of a document, in reading order (for checks and the app)."""
@@ -282,7 +229,7 @@ class Assistant:
         return sorted((Passage.from_row(r, 0.0) for r in rows), key=lambda p: p.ordinal)
 
     @staticmethod
-    def _finish(answer: Answer, started: float, session: ChatSession | None, understood: str) -> Answer:
+    def _finish(answer: Answer, started: float, session: ChatSession | None, understood: Question) -> Answer:
         evidence_first(answer)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         if session is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import re
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import Stemmer
 
 from ingest.settings import Settings
 from ingest.store import Index
@@ -35,8 +37,8 @@ from ingest.text import STOP_WORDS as TEXT_STOP_WORDS
 
 log = logging.getLogger(__name__)
 
-TOKENIZER_VERSION = 1
-"""Bump when :func:`tokenize` changes: saved indexes with another version are rebuilt."""
+TOKENIZER_VERSION = 2
+"""Bump when :func:`tokenize` or :func:`terms` changes: saved indexes with another version are rebuilt."""
 REFRESH_INTERVAL_S = 5.0
 """Least time between two generation checks by a long-running reader (one Chroma get by id)."""
 BM25_METHOD = "lucene"
@@ -89,7 +91,10 @@ def _number_tokens(word: str) -> list[str]:
     if _NUMBER.fullmatch(word):
         return [word]
     if _NUMERIC_SLASH.fullmatch(word):
-        return [word, *(part for part in word.split("/") if _YEAR.fullmatch(part))]
+        parts = word.split("/")
+        # "2025/2026" is the financial year papers also write "2025/26".
+        short = [f"{parts[0]}/{parts[1][2:]}"] if len(parts) == 2 and all(_YEAR.fullmatch(p) for p in parts) else []
+        return [word, *short, *(part for part in parts if _YEAR.fullmatch(part))]
     m = _NUMBER_WITH_SUFFIX.fullmatch(word)
     if m:
         return [word, m.group(1)]
@@ -145,6 +150,25 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+_STEMMER = Stemmer.Stemmer("english")
+"""Snowball's English stemmer (PyStemmer, the C implementation bm25s also uses): "planning",
+"plans" and "planned" all become "plan", so a question and a passage meet however each inflects
+a word. One stemmer for the lexical index and the answer scorer's features."""
+
+
+TERMS_CACHE = 65536
+"""Texts whose terms are kept: the same passages and sentences come back question after question."""
+
+
+@functools.lru_cache(maxsize=TERMS_CACHE)
+def terms(text: str) -> tuple[str, ...]:
+    """The matching terms of ``text``: :func:`tokenize`'s tokens, words stemmed, numbers kept whole."""
+    tokens = tokenize(text)
+    words = [t for t in tokens if not t[:1].isdigit() and t[:1] not in "£$€"]
+    stemmed = dict(zip(words, _STEMMER.stemWords(words), strict=True))
+    return tuple(stemmed.get(t, t) for t in tokens)
+
+
 def _unique(tokens: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(tokens))
 
@@ -172,9 +196,11 @@ class LexicalIndex:
         generation = index.generation()
         rows = index.get("chunks")
         corpus = [
-            tokenize(row.text)
-            + tokenize(str(row.metadata.get("section_title") or ""))
-            + tokenize(str(row.metadata.get("doc_title") or ""))
+            [
+                *terms(row.text),
+                *terms(str(row.metadata.get("section_title") or "")),
+                *terms(str(row.metadata.get("doc_title") or "")),
+            ]
             for row in rows
         ]
         model = None
@@ -191,7 +217,7 @@ class LexicalIndex:
         if self._model is None or k <= 0:
             return []
         # Each query term counts once: a repeated word in a question is not more important.
-        token_ids = self._model.get_tokens_ids(_unique(tokenize(query)))
+        token_ids = self._model.get_tokens_ids(_unique(terms(query)))
         if not token_ids:
             return []
         scores = np.asarray(self._model.get_scores_from_ids(token_ids), dtype=np.float64)

@@ -86,14 +86,10 @@ class Settings:
     chunk_overlap_words: int = _doc("Words repeated at the start of the next chunk when a section is split.", 25)
     retrieve_k: int = _doc("Passages retrieved and ranked for each question (the contract asks for 10 at least).", 10)
     answer_max_sentences: int = _doc("Most source sentences quoted in one extractive answer.", 3)
-    min_answer_score: float = _doc(
-        "Cosine similarity below which the best sentence is not trusted to answer: the assistant says the"
-        " papers do not answer it.",
-        0.38,
-    )
-    sentence_keep_ratio: float = _doc(
-        "A further sentence of a one-part question is quoted only if it scores at least this share of the best one.",
-        0.92,
+    scorer_path: Path | None = _doc(
+        "JSON file of the learned answer scorer (weights and decline threshold). Unset: the one shipped in"
+        " assistant/scorer.json, trained by python -m evals.train.",
+        None,
     )
     lexical_k: int = _doc("Passages taken from the lexical (BM25) index before fusion with dense results.", 30)
     rrf_k: int = _doc("Reciprocal rank fusion constant: 1 / (rrf_k + rank) per list a passage appears in.", 60)
