@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 FLOORS = {
-    # Measured at the last raise (12 bodies, 613 questions, every body held out in turn).
-    "accuracy": 0.5,
-    "abstention": 0.4,
-    "hit@5": 0.8,
+    # Measured when set (12 bodies, 613 questions, every body held out in turn): accuracy 0.61,
+    # abstention 0.11, hit@5 0.92, false abstention 0.05.
+    "accuracy": 0.57,
+    "abstention": 0.05,
+    "hit@5": 0.9,
 }
-CEILINGS = {"false_abstention": 0.3}
+CEILINGS = {"false_abstention": 0.1}
 
 
 def check(
