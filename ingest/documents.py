@@ -41,6 +41,11 @@ _ORG = re.compile(
     r" (?:County|City|District|Borough|Town|Parish|Community|Metropolitan Borough) Council"
     r"|City of [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})\b"
 )
+# A first page that records the outcome of two or more motions ("Motion Carried 5-2", "Motion
+# failed") is a record of a meeting, whatever its heading calls it ("Summary of … Meeting").
+_MOTION_OUTCOME = re.compile(r"\bmotion\s+(?:was\s+)?(?:carried|passed|failed|adopted|approved)\b", re.I)
+# "AGENDA", "AGENDA:", "Agenda - Final Revised": a line that heads a page's agenda, below a letterhead.
+_AGENDA_LINE = re.compile(r"^\s*agenda\s*(?:[:\-–—].*)?$", re.I | re.M)
 _COMMITTEE_WORDS = re.compile(
     r"\b(committee|cabinet|council|panel|board|commission|sub-committee|forum|assembly)\b", re.I
 )
@@ -237,9 +242,9 @@ def _single_start(pages: Sequence[Page]) -> _Start:
     top = " ".join(head).lower()
     title = _heading_text(head) or (head[0] if head else "Untitled")
     date = first_date(" ".join(head)) or first_date(first.text)
-    if "minutes" in top:
+    if "minutes" in top or len(_MOTION_OUTCOME.findall(first.text)) >= 2:
         doc_type = "minutes"
-    elif "agenda" in top:
+    elif "agenda" in top or _AGENDA_LINE.search(first.text):
         doc_type = "agenda"
     elif "glossary" in top:
         doc_type = "glossary"

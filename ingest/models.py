@@ -122,9 +122,17 @@ class Resolution:
     committee: str | None
     meeting_date: str | None
     minute_item: str | None
-    """The minute or agenda item number it belongs to (``34``)."""
+    """The minute or agenda item number it belongs to (``34``), or that a resolution's own text
+    names (``Agenda Item D-1``)."""
     page: int
     locator: str
+    mover: str | None = None
+    """Who moved or proposed it, as the papers name them (``Cllr. O. Williams``, ``Coleman``), if they do."""
+    seconder: str | None = None
+    """Who seconded it, as the papers name them, if they do."""
+    vote: str | None = None
+    """How the vote went, if the papers say: the outcome and tally (``carried 5-2``, ``failed 4-2-1-1``),
+    ``approved (unanimous)``, a bare tally (``5-0``) or roll-call counts (``Yeas: 6, Nays: 1``)."""
 
 
 @dataclass

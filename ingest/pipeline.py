@@ -38,7 +38,7 @@ from ingest.store import Index, Row
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
@@ -510,6 +510,8 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
                     "section_id": r.section_id,
                     "page": r.page,
                     "locator": r.locator,
+                    # Only the motion details the papers give: Chroma metadata cannot hold None.
+                    **{k: v for k, v in (("mover", r.mover), ("seconder", r.seconder), ("vote", r.vote)) if v},
                     "content_hash": content_hash(model_id, embed),
                     "_embed": embed,
                 },
