@@ -48,6 +48,7 @@ from assistant.logins import read_logins
 from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
 from assistant.retrieval import Passage
 from assistant.service import Assistant, ChatSession
+from ingest.bootstrap import ensure_index
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store import Index
@@ -760,7 +761,9 @@ def serve(
 ) -> gr.Blocks:
     settings = settings or Settings.from_env()
     assistant = Assistant(settings)
-    report = assistant.ensure_index()
+    report = ensure_index(settings, assistant.index, assistant.embedder)
+    if report is not None:
+        assistant.refresh()
     if report is not None:
         log.warning("built the index: %s", report.summary().replace("\n", "; "))
     assistant.warm_up()

@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ingest.bootstrap import ensure_index
 from ingest.errors import IngestBusyError, IngestError
 from ingest.settings import Settings
 
@@ -46,7 +47,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.service import Assistant
 
     assistant = Assistant(settings)
-    assistant.ensure_index()
+    if ensure_index(settings, assistant.index, assistant.embedder) is not None:
+        assistant.refresh()
     wanted = {
         "doc_id": args.doc,
         "doc_type": args.doc_type,

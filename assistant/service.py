@@ -26,9 +26,7 @@ from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, build_filter, retrieve
 from assistant.scorer import MODEL_PATH, AnswerScorer
 from ingest.embeddings import Embedder, MiniLMEmbedder
-from ingest.errors import IngestBusyError
 from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex, terms
-from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
 from ingest.store import Index
 
@@ -80,24 +78,6 @@ class Assistant:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._checked_at = 0.0
-
-    def ensure_index(self) -> IngestReport | None:
-        """Build the index from the corpus folder when it is empty (first start); otherwise repair
-        what an ingest that died part-way left, so no half-written file is ever answered from."""
-        if self.index.count("chunks") > 0:
-            if self.index.pending():
-                try:
-                    repaired = Ingestor(self.settings, self.index, self.embedder).recover()
-                except IngestBusyError:
-                    return None  # a live writer holds the lock: its markers are its own
-                if repaired:
-                    log.warning("removed the partial rows of %s, left by an interrupted ingest", ", ".join(repaired))
-                    self.refresh()
-            return None
-        log.info("index is empty: ingesting %s", self.settings.corpus_dir)
-        report = Ingestor(self.settings, self.index, self.embedder).sync_folder(self.settings.corpus_dir)
-        self.refresh()
-        return report
 
     def _keep_fresh(self) -> None:
         """Drop what was read from the index (glossary, meetings, vocabulary) once another process

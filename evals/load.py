@@ -47,6 +47,7 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from ingest.bootstrap import ensure_index
 from ingest.embeddings import Embedder, MiniLMEmbedder
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import COLLECTIONS, Index
@@ -572,7 +573,7 @@ def run(
         from assistant.service import Assistant
 
         source_assistant = Assistant(settings, embedder=embedder)
-        built = source_assistant.ensure_index()
+        built = ensure_index(settings, source_assistant.index, embedder)
         if built is not None:
             log.warning("built the index: %s", built.summary().replace("\n", "; "))
         source = source_assistant.index

@@ -25,6 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from evals import metrics
+from ingest.bootstrap import ensure_index
 from ingest.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,9 @@ def evaluate(
     questions = load_questions(questions_path)
     if assistant is None:
         assistant = Assistant(settings)
-        report = assistant.ensure_index()
+        report = ensure_index(settings, assistant.index, assistant.embedder)
+        if report is not None:
+            assistant.refresh()
         if report is not None and report.failed:
             log.warning("some corpus files failed to ingest: %s", report.failed)
     assistant.warm_up()  # latency excludes model loading

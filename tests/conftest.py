@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fakes import HashEmbedder
 
+from ingest.bootstrap import ensure_index
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store import Index
@@ -76,7 +77,8 @@ def demo_assistant(demo_settings: Settings):
 
     started = time.perf_counter()
     assistant = Assistant(demo_settings)
-    report = assistant.ensure_index()
+    report = ensure_index(demo_settings, assistant.index, assistant.embedder)
+    assistant.refresh()
     assert report is not None and not report.failed, report
     assistant.warm_up()
     print(f"\n[demo index built in {time.perf_counter() - started:.1f} s: {report.summary()}]")

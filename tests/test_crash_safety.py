@@ -29,6 +29,7 @@ from minutes import CABINET, ENVIRONMENT, PLANNING
 from pdf_factory import make_text_pdf
 
 from ingest import faults
+from ingest.bootstrap import ensure_index
 from ingest.lexical import CURRENT_FILE, LexicalIndex, lexical_dir
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
@@ -376,5 +377,5 @@ def test_app_start_repairs_what_a_killed_ingest_left(world: World, tmp_path: Pat
     index = Index(settings)
     assert index.pending() == {A: "writing"} and world.state(index, A) == "partial"
     assistant = Assistant(settings, index=index, embedder=HashEmbedder())
-    assert assistant.ensure_index() is None
+    assert ensure_index(settings, assistant.index, assistant.embedder) is None
     assert_whole(world, index, settings, EXPECTED["mid_chroma_write"][0])

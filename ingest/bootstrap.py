@@ -1,0 +1,30 @@
+"""First start and repair: what the CLI and the app do before they hand an index to the assistant."""
+
+from __future__ import annotations
+
+import logging
+
+from ingest.embeddings import Embedder
+from ingest.errors import IngestBusyError
+from ingest.pipeline import Ingestor, IngestReport
+from ingest.settings import Settings
+from ingest.store import Index
+
+log = logging.getLogger(__name__)
+
+
+def ensure_index(settings: Settings, index: Index, embedder: Embedder) -> IngestReport | None:
+    """Build the index from the corpus folder when it is empty (first start), returning the
+    ingest's report; otherwise repair what an ingest that died part-way left, so no half-written
+    file is ever answered from, and return None."""
+    if index.count("chunks") > 0:
+        if index.pending():
+            try:
+                repaired = Ingestor(settings, index, embedder).recover()
+            except IngestBusyError:
+                return None  # a live writer holds the lock: its markers are its own
+            if repaired:
+                log.warning("removed the partial rows of %s, left by an interrupted ingest", ", ".join(repaired))
+        return None
+    log.info("index is empty: ingesting %s", settings.corpus_dir)
+    return Ingestor(settings, index, embedder).sync_folder(settings.corpus_dir)
