@@ -5,6 +5,7 @@ calibrated threshold. There is no other way to decline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,19 +75,31 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-def choose(ranked: list[Candidate], scorer: AnswerScorer, max_sentences: int) -> list[Candidate]:
-    """The best sentence, then those scoring at least ``keep_ratio`` of it that say something else,
-    each with the sentence it refers back to."""
-    best = ranked[0]
+def select(
+    scores: Sequence[float],
+    texts: Sequence[str],
+    places: Sequence[tuple[str, int]],
+    refers: Sequence[bool],
+    keep_ratio: float,
+    max_sentences: int,
+) -> list[int]:
+    """Which candidates to quote (indices): the best one, then those scoring at least
+    ``keep_ratio`` of it that say something else, up to ``max_sentences``; each
+    with the sentence it refers back to (``places``: (passage, position) of each candidate). The
+    same function serves answering and the training that tunes its numbers."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    if not order:
+        return []
+    best = order[0]
     chosen = [best]
-    for c in ranked[1:]:
-        if len(chosen) >= max_sentences or c.score < max(scorer.threshold, scorer.keep_ratio * best.score):
+    for i in order[1:]:
+        if len(chosen) >= max_sentences or scores[i] < keep_ratio * scores[best]:
             break
-        if all(_overlap(c.text, x.text) < DUPLICATE_OVERLAP for x in chosen):
-            chosen.append(c)
-    by_place = {(c.chunk_id, c.ordinal): c for c in ranked}
-    for c in list(chosen):
-        before = by_place.get((c.chunk_id, c.ordinal - 1)) if c.context else None
+        if all(_overlap(texts[i], texts[j]) < DUPLICATE_OVERLAP for j in chosen):
+            chosen.append(i)
+    at = {place: i for i, place in enumerate(places)}
+    for i in list(chosen):
+        before = at.get((places[i][0], places[i][1] - 1)) if refers[i] else None
         if before is not None and before not in chosen:
             chosen.append(before)
     return chosen
@@ -107,7 +120,15 @@ def compose(
     if ranked[0].score < scorer.threshold:
         reason = NO_DECISION if "decision" in question.asks else None
         return abstain(question.text, retrieval, reason, ranked[0].score)
-    chosen = choose(ranked, scorer, max_sentences)
+    picked = select(
+        [c.score for c in ranked],
+        [c.text for c in ranked],
+        [(c.chunk_id, c.ordinal) for c in ranked],
+        [bool(c.context) for c in ranked],
+        scorer.keep_ratio,
+        min(max_sentences, scorer.max_sentences),
+    )
+    chosen = [ranked[i] for i in picked]
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
     chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
     citations: list[Passage] = []

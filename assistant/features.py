@@ -27,7 +27,8 @@ DECISION_STEMS = frozenset(t for cue in ASK_CUES["decision"] for t in terms(cue)
 FEATURES: tuple[str, ...] = (
     "dense", "dense_gap", "dense_passage", "passage_rank", "bm25_rel",
     "lex_sentence", "lex_heading", "lex_passage", "lex_context", "lex_follow_up",
-    "missing_rare", "pool_missing_rare", "pool_max_lex", "lex_gap", "novelty", "log_words", "short", "first_in_passage",
+    "missing_rare", "pool_missing_rare", "pool_max_lex", "lex_gap", "lex_all", "prev_lex", "next_lex",
+    "upper_share", "heading_like", "novelty", "log_words", "short", "first_in_passage",
     "refers_back", "named_section", "is_decision", "is_proposal",
     *(f"doc_{k}" for k in DOC_TYPES),
     *(f"ask_{k}" for k in ASK_KINDS),
@@ -59,6 +60,8 @@ class PoolStats:
     min_missing: float
     max_lex: float
     """The highest share of the question's terms any candidate sentence holds."""
+    lex_at: dict[tuple[str, int], float]
+    """Each candidate's share of the question's terms, by (passage, position): what its neighbours hold."""
     rarity: dict[str, float]
     passages: dict[str, PassageTerms]
 
@@ -92,9 +95,10 @@ def pool_stats(q: Question, candidates: Iterable[Candidate], passages: dict[str,
     cands = list(candidates)
     used = {c.chunk_id for c in cands}
     read = {chunk_id: _passage_terms(q, p, rarity) for chunk_id, p in passages.items() if chunk_id in used}
-    max_lex = max((_share(q.terms, set(terms(c.text)), rarity) for c in cands), default=0.0)
+    lex_at = {(c.chunk_id, c.ordinal): _share(q.terms, set(terms(c.text)), rarity) for c in cands}
     return PoolStats(
-        max_lex=max_lex,
+        max_lex=max(lex_at.values(), default=0.0),
+        lex_at=lex_at,
         max_dense=max((c.dense for c in cands), default=0.0),
         max_bm25=max(retrieval.lexical_scores.values(), default=0.0),
         min_missing=min((r.missing for r in read.values()), default=1.0),
@@ -133,6 +137,15 @@ def featurize(q: Question, c: Candidate, p: Passage, stats: PoolStats, retrieval
         "pool_missing_rare": stats.min_missing,
         "pool_max_lex": stats.max_lex,
         "lex_gap": lex_sentence - stats.max_lex,
+        # A follow-up's answer holds its own terms or those of the question it follows.
+        "lex_all": _share([*q.terms, *q.context_terms], context, rarity),
+        # The answer often stands next to the sentence that names the subject ("Letter received
+        # asking for support …" then "It was agreed that …").
+        "prev_lex": stats.lex_at.get((c.chunk_id, c.ordinal - 1), 0.0),
+        "next_lex": stats.lex_at.get((c.chunk_id, c.ordinal + 1), 0.0),
+        # Titles and running heads ("MINUTES OF …", "CITY COUNCIL AGENDA") restate, never answer.
+        "upper_share": sum(ch.isupper() for ch in c.text) / max(1, sum(ch.isalpha() for ch in c.text)),
+        "heading_like": len(sentence & heading) / max(1, len(sentence)),
         "novelty": len(sentence - set(q.terms)) / max(1, len(sentence)),
         "log_words": math.log1p(len(words)),
         "short": float(len(words) < SHORT_WORDS),

@@ -35,6 +35,8 @@ class AnswerScorer:
     """Best candidate's probability below which the assistant says the papers do not answer."""
     keep_ratio: float = 0.6
     """A further sentence is quoted when its probability is at least this share of the best one's."""
+    max_sentences: int = 3
+    """Most sentences quoted (before those they refer back to), tuned with ``keep_ratio`` on held-out answers."""
     trained: dict[str, Any] = field(default_factory=dict)
     """What it was trained on (bodies, questions, rows) and its leave-one-council-out figures."""
 

@@ -30,10 +30,9 @@ from evals.train import (
     WORK_DIR,
     Example,
     body_filters,
-    choose_threshold,
-    curve,
+    choose_answer_numbers,
     extract,
-    fit,
+    fit_tuned,
     held_out,
     open_assistant,
 )
@@ -48,9 +47,15 @@ INNER_GROUPS = 4
 
 
 def fold_scorer(examples: Sequence[Example], body: str) -> Any:
-    """The scorer fitted without ``body``, its threshold from a held-out curve over the other bodies."""
-    train = [e for e in examples if e.body != body]
-    return fit(train, threshold=choose_threshold(curve(held_out(train, groups=INNER_GROUPS))))
+    """The scorer fitted without ``body``; its threshold and quoting numbers chosen on answers
+    replayed for groups of the other bodies left out in turn (the fold never sees its own)."""
+    return fit_tuned([e for e in examples if e.body != body], groups=INNER_GROUPS)
+
+
+def shipped_curve(examples: Sequence[Example]) -> dict[str, Any]:
+    """The leave-one-council-out curve the shipped scorer's numbers are chosen from."""
+    threshold, ratio, n, points = choose_answer_numbers(held_out(examples))
+    return {"threshold": threshold, "keep_ratio": ratio, "max_sentences": n, "points": points}
 
 
 def answer_body(assistant: Any, questions: Sequence[dict[str, Any]], filters: dict[str, Any] | None) -> list[dict]:
@@ -111,7 +116,7 @@ def evaluate(with_baseline: bool = True, work_dir: Path = WORK_DIR) -> dict[str,
         "by_type": metrics.by_type(all_q, all_r),
         "baseline": metrics.compute(all_q, all_b) if with_baseline else None,
         "by_body": by_body,
-        "curve": curve(held_out(examples)),
+        "curve": shipped_curve(examples),
         "results": all_r,
     }
     return summary
@@ -163,16 +168,18 @@ def write(summary: dict[str, Any], out: Path) -> None:
         "",
         "## Decline threshold: held-out abstention against false abstention",
         "",
-        "Each point: every body's questions scored by a model fitted without that body. Accuracy here is",
-        "the training proxy (answerable: the top sentence is labelled right and clears the threshold;",
-        "unanswerable: it does not).",
+        "Each point: every body's questions scored by a model fitted without that body, and the answer",
+        "the assistant would give replayed and matched as the contract does. The shipped scorer's",
+        f"threshold is {summary['curve']['threshold']} (quoting sentences within "
+        f"{summary['curve']['keep_ratio']} of the best, at most {summary['curve']['max_sentences']}).",
         "",
-        "| threshold | abstention | false abstention | proxy accuracy |",
-        "|---|---|---|---|",
+        "| threshold | abstention | false abstention | accuracy | concise accuracy |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {p['threshold']:.2f} | {p['abstention']:.2f} | {p['false_abstention']:.2f} | {p['accuracy']:.3f} |"
-        for p in summary["curve"]
+        f"| {p['threshold']:.2f} | {p['abstention']:.2f} | {p['false_abstention']:.2f} | {p['accuracy']:.3f} | "
+        f"{p['concise_accuracy']:.3f} |"
+        for p in summary["curve"]["points"]
         if round(p["threshold"] * 50) % 2 == 0
     ]
     (out / "loco.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

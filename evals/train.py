@@ -18,16 +18,18 @@ import math
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from assistant.answer import select
 from assistant.features import FEATURES, vector
 from assistant.scorer import MODEL_PATH, AnswerScorer
 from evals.matching import FOUND_SHARE, contains, tokens
+from evals.metrics import CONCISE_CHARS
 from evals.questionsets import PDF_FOLDERS, all_questions, answerable, bodies, body_of, quotes
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -44,7 +46,7 @@ EVIDENCE_OVERLAP = 0.5
 
 @dataclass
 class Example:
-    """One question's candidates as training rows."""
+    """One question's candidates as training rows, with what is needed to replay its answer."""
 
     qid: str
     body: str
@@ -53,6 +55,13 @@ class Example:
     """Features, one row per candidate (columns: :data:`assistant.features.FEATURES`)."""
     y: np.ndarray
     """1 where the candidate answers the question."""
+    texts: list[str] = field(default_factory=list)
+    places: list[tuple[str, int]] = field(default_factory=list)
+    """(passage, position) of each candidate."""
+    refers: list[bool] = field(default_factory=list)
+    """Whether each candidate refers back to the sentence before it."""
+    must: list[str] = field(default_factory=list)
+    """The question's must_contain strings (empty for unanswerable questions)."""
 
 
 def body_filters(assistant: Any) -> dict[str, dict[str, Any]]:
@@ -138,14 +147,24 @@ def extract(assistant: Any, questions: Sequence[dict[str, Any]]) -> list[Example
         if q.get("context_question"):
             assistant.ask(q["context_question"], session=session, filters=flt)
         scored = assistant.score(q["question"], session=session, filters=flt)
-        rows = [vector(c.features) for c in scored.candidates]
-        ys = [label(q, c.text) for c in scored.candidates]
-        x = np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES))
-        out.append(Example(q["id"], q["body"], answerable(q), x, np.array(ys, dtype=np.int64)))
+        cands = scored.candidates
+        x = np.array([vector(c.features) for c in cands], dtype=np.float64).reshape(-1, len(FEATURES))
+        y = np.array([label(q, c.text) for c in cands], dtype=np.int64)
+        out.append(
+            Example(
+                q["id"], q["body"], answerable(q), x, y,
+                texts=[c.text for c in cands],
+                places=[(c.chunk_id, c.ordinal) for c in cands],
+                refers=[bool(c.context) for c in cands],
+                must=list(q.get("must_contain") or []) if answerable(q) else [],
+            )
+        )  # fmt: skip
     return out
 
 
-def fit(examples: Sequence[Example], threshold: float = 0.5, keep_ratio: float = 0.6) -> AnswerScorer:
+def fit(
+    examples: Sequence[Example], threshold: float = 0.5, keep_ratio: float = 0.6, max_sentences: int = 3
+) -> AnswerScorer:
     """A logistic regression on the rows of ``examples`` (standardised; classes balanced)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -164,62 +183,82 @@ def fit(examples: Sequence[Example], threshold: float = 0.5, keep_ratio: float =
         bias=round(float(model.intercept_[0]), 6),
         threshold=threshold,
         keep_ratio=keep_ratio,
+        max_sentences=max_sentences,
     )
 
 
-def best_scores(scorer: AnswerScorer, example: Example) -> tuple[float, int]:
-    """The top candidate's probability and whether it answers (its label)."""
+def probabilities(scorer: AnswerScorer, example: Example) -> np.ndarray:
+    """The scorer's probability for every candidate of one question (the same sum as
+    :meth:`AnswerScorer.probability`, for all rows at once)."""
     if not len(example.x):
-        return 0.0, 0
+        return np.zeros(0)
     z = ((example.x - np.array(scorer.mean)) / np.array(scorer.scale)) @ np.array(scorer.weights) + scorer.bias
-    p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-    i = int(np.argmax(p))
-    return float(p[i]), int(example.y[i])
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
 @dataclass
 class HeldOut:
-    """One question scored by a model that never saw its body."""
+    """One question's candidates scored by a model that never saw its body."""
 
-    qid: str
-    body: str
-    answerable: bool
-    best: float
-    right: int
-    """1 when the top candidate answers the question."""
+    example: Example
+    probs: np.ndarray
+
+    @property
+    def best(self) -> float:
+        return float(self.probs.max()) if len(self.probs) else 0.0
 
 
 def held_out(examples: Sequence[Example], groups: int | None = None) -> list[HeldOut]:
     """Each body's questions scored by a model fitted on other bodies only: leave-one-council-out,
     or with ``groups``, bodies dealt into that many groups and each group left out in turn (fewer
-    fits, for choosing a threshold inside a fold)."""
+    fits, for choosing the answer's numbers inside a fold)."""
     slugs = sorted({e.body for e in examples})
     k = len(slugs) if groups is None else min(groups, len(slugs))
     out = []
     for g in range(k):
         left_out = set(slugs[g::k])
         model = fit([e for e in examples if e.body not in left_out])
-        for e in examples:
-            if e.body in left_out:
-                best, right = best_scores(model, e)
-                out.append(HeldOut(e.qid, e.body, e.answerable, best, right))
+        out += [HeldOut(e, probabilities(model, e)) for e in examples if e.body in left_out]
     return out
 
 
-def curve(scored: Sequence[HeldOut]) -> list[dict[str, float]]:
-    """For each threshold: held-out abstention (on unanswerable), false abstention (on answerable)
-    and accuracy (answerable answered by a right top sentence, unanswerable declined)."""
-    ans = [s for s in scored if s.answerable]
-    una = [s for s in scored if not s.answerable]
+KEEP_RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+CONCISE_WEIGHT = 0.5
+"""How much a short answer (at most 600 characters) counts beside a right one when choosing how
+many sentences to quote: five sentences answer a few more questions, but in answers few read."""
+MAX_SENTENCES = (1, 2, 3, 4, 5)
+
+
+def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> tuple[bool, int]:
+    """Whether the answer the assistant would give (if it answers) holds every must_contain
+    string, and its length, as answer.compose would quote it."""
+    e = h.example
+    if not len(h.probs):
+        return False, 0
+    chosen = select(list(h.probs), e.texts, e.places, e.refers, keep_ratio, max_sentences)
+    text = " ".join(f"“{e.texts[i]}” [1]" for i in chosen)
+    return bool(e.must) and all(contains(text, m) for m in e.must), len(text)
+
+
+def curve(scored: Sequence[HeldOut], keep_ratio: float = 0.6, max_sentences: int = 3) -> list[dict[str, float]]:
+    """For each threshold: held-out abstention (on unanswerable), false abstention (on answerable),
+    and accuracy and concise accuracy of the answers replayed as the assistant would give them."""
+    replays = [replay(h, keep_ratio, max_sentences) for h in scored]
+    best = np.array([h.best for h in scored])
+    ans = np.array([h.example.answerable for h in scored])
+    ok = np.array([r[0] for r in replays])
+    short = np.array([r[1] <= CONCISE_CHARS for r in replays])
     rows = []
     for t in THRESHOLD_GRID:
-        right = sum(s.best >= t and s.right for s in ans) + sum(s.best < t for s in una)
+        answered = best >= t
+        right = (answered & ans & ok) | (~answered & ~ans)
         rows.append(
             {
                 "threshold": t,
-                "abstention": sum(s.best < t for s in una) / max(1, len(una)),
-                "false_abstention": sum(s.best < t for s in ans) / max(1, len(ans)),
-                "accuracy": right / max(1, len(scored)),
+                "abstention": float((~answered & ~ans).sum() / max(1, (~ans).sum())),
+                "false_abstention": float((~answered & ans).sum() / max(1, ans.sum())),
+                "accuracy": float(right.mean()) if len(right) else 0.0,
+                "concise_accuracy": float((right & (~answered | short)).mean()) if len(right) else 0.0,
             }
         )
     return rows
@@ -231,11 +270,33 @@ def choose_threshold(points: Sequence[dict[str, float]]) -> float:
     return max(p["threshold"] for p in points if math.isclose(p["accuracy"], best))
 
 
+def choose_answer_numbers(scored: Sequence[HeldOut]) -> tuple[float, float, int, list[dict[str, float]]]:
+    """(threshold, keep_ratio, max_sentences) where held-out accuracy plus :data:`CONCISE_WEIGHT`
+    times concise accuracy is highest (fewer sentences on a tie), and the curve there."""
+    best_key: tuple[float, int] | None = None
+    chosen: tuple[float, float, int, list[dict[str, float]]] = (0.5, 0.6, 3, [])
+    for ratio in KEEP_RATIOS:
+        for n in MAX_SENTENCES:
+            points = curve(scored, ratio, n)
+            t = choose_threshold(points)
+            at = next(p for p in points if p["threshold"] == t)
+            key = (round(at["accuracy"] + CONCISE_WEIGHT * at["concise_accuracy"], 6), -n)
+            if best_key is None or key > best_key:
+                best_key, chosen = key, (t, ratio, n, points)
+    return chosen
+
+
+def fit_tuned(examples: Sequence[Example], groups: int | None = None) -> AnswerScorer:
+    """Fit on ``examples``, with threshold, keep_ratio and max_sentences chosen on answers of
+    bodies left out in turn (leave-one-out, or ``groups`` groups of bodies)."""
+    threshold, ratio, n, _ = choose_answer_numbers(held_out(examples, groups))
+    return fit(examples, threshold=threshold, keep_ratio=ratio, max_sentences=n)
+
+
 def train(examples: Sequence[Example]) -> AnswerScorer:
-    """Fit on every body, with the threshold from the leave-one-council-out curve."""
-    points = curve(held_out(examples))
-    threshold = choose_threshold(points)
-    scorer = fit(examples, threshold=threshold)
+    """Fit on every body, with the answer's numbers from the leave-one-council-out replay."""
+    threshold, ratio, n, points = choose_answer_numbers(held_out(examples))
+    scorer = fit(examples, threshold=threshold, keep_ratio=ratio, max_sentences=n)
     at = next(p for p in points if p["threshold"] == threshold)
     scorer.trained = {
         "bodies": sorted({e.body for e in examples}),

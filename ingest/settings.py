@@ -85,7 +85,9 @@ class Settings:
     chunk_max_words: int = _doc("Largest chunk in words; MiniLM truncates at 256 word pieces (~190 words).", 140)
     chunk_overlap_words: int = _doc("Words repeated at the start of the next chunk when a section is split.", 25)
     retrieve_k: int = _doc("Passages retrieved and ranked for each question (the contract asks for 10 at least).", 10)
-    answer_max_sentences: int = _doc("Most source sentences quoted in one extractive answer.", 3)
+    answer_max_sentences: int = _doc(
+        "Most source sentences one extractive answer quotes: a cap on the number the answer scorer was tuned to.", 5
+    )
     scorer_path: Path | None = _doc(
         "JSON file of the learned answer scorer (weights and decline threshold). Unset: the one shipped in"
         " assistant/scorer.json, trained by python -m evals.train.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import detectors
@@ -15,7 +16,7 @@ from assistant.features import FEATURES
 from assistant.question import read_question, year_terms
 from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
-from evals.train import HeldOut, choose_threshold, curve, label
+from evals.train import Example, HeldOut, choose_answer_numbers, choose_threshold, curve, label
 
 ASSISTANT = Path(__file__).resolve().parent.parent / "assistant"
 
@@ -173,17 +174,29 @@ def test_labels_need_a_must_contain_string_in_the_evidence() -> None:
     assert label({"type": "unanswerable", "question": "?"}, "The grant is £5,000 a year.") == 0
 
 
-def test_threshold_is_where_held_out_accuracy_peaks() -> None:
+def _held(qid: str, answerable: bool, probs: list[float], texts: list[str], must: list[str]) -> HeldOut:
+    n = len(probs)
+    example = Example(qid, "x", answerable, np.zeros((n, len(FEATURES))), np.zeros(n, dtype=int), texts,
+                      [("c", i) for i in range(n)], [False] * n, must)  # fmt: skip
+    return HeldOut(example, np.array(probs))
+
+
+def test_threshold_and_quoting_are_chosen_on_replayed_answers() -> None:
     scored = [
-        HeldOut("a", "x", True, 0.9, 1),
-        HeldOut("b", "x", True, 0.7, 1),
-        HeldOut("c", "y", False, 0.5, 0),
-        HeldOut("d", "y", False, 0.3, 0),
+        _held("a", True, [0.9, 0.5], ["The grant is £5,000.", "It opens in May."], ["£5,000"]),
+        _held("b", True, [0.7, 0.69], ["The hall is booked.", "The fee is £40."], ["£40"]),
+        _held("c", False, [0.5], ["The park is open."], []),
+        _held("d", False, [0.3], ["Minutes of the meeting."], []),
     ]
-    points = curve(scored)
-    assert choose_threshold(points) == 0.7  # every answerable kept, both unanswerable declined
+    points = curve(scored, keep_ratio=0.95, max_sentences=2)
     at = next(p for p in points if p["threshold"] == 0.7)
-    assert at == {"threshold": 0.7, "abstention": 1.0, "false_abstention": 0.0, "accuracy": 1.0}
+    # b needs its second sentence: quoting within 0.95 of the best gives it; both unanswerable declined.
+    assert at["accuracy"] == 1.0 and at["abstention"] == 1.0 and at["false_abstention"] == 0.0
+    assert choose_threshold(points) == 0.7
+    only_best = next(p for p in curve(scored, keep_ratio=0.95, max_sentences=1) if p["threshold"] == 0.7)
+    assert only_best["accuracy"] == 0.75
+    threshold, _ratio, n, _ = choose_answer_numbers(scored)
+    assert (threshold, n) == (0.7, 2)  # the fewest sentences that answer every question
 
 
 # --- knowledge in data and weights, not in patterns ----------------------------------------------
