@@ -128,6 +128,15 @@ def compose(
         scorer.keep_ratio,
         min(max_sentences, scorer.max_sentences),
     )
+    if picked and all(ranked[i].quoted_before for i in picked):
+        # Never the last answer again, word for word: the best sentences it did not quote, if any clear the bar.
+        fresh = [i for i, c in enumerate(ranked) if not c.quoted_before and c.score >= scorer.threshold]
+        if fresh:
+            picked = [fresh[j] for j in select(
+                [ranked[i].score for i in fresh], [ranked[i].text for i in fresh],
+                [(ranked[i].chunk_id, ranked[i].ordinal) for i in fresh], [bool(ranked[i].context) for i in fresh],
+                scorer.keep_ratio, min(max_sentences, scorer.max_sentences),
+            )]  # fmt: skip
     chosen = [ranked[i] for i in picked]
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
     chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))

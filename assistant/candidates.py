@@ -45,6 +45,8 @@ class Candidate:
     """The vote, mover or seconder the decision record gives, when it gives one."""
     named: bool = False
     """Its section is one the question names ("item 5")."""
+    quoted_before: bool = False
+    """The conversation's last answer quoted it (a follow-up asks for something new)."""
     score: float = 0.0
     """The answer scorer's probability that this sentence answers the question."""
     features: dict[str, float] = field(default_factory=dict)
@@ -60,11 +62,11 @@ def gather(
     retrieval: Retrieval,
     query_vector: np.ndarray,
     where: dict | None = None,
-    exclude: set[str] | None = None,
+    quoted_before: set[str] | None = None,
 ) -> tuple[list[Candidate], dict[str, Passage]]:
     """Candidates and the passages they belong to. ``where``: the search's Chroma filter (decision
-    records outside it are not candidates); ``exclude``: sentences not to offer again (what the
-    conversation's last answer already quoted)."""
+    records outside it are not candidates); ``quoted_before``: the sentences the conversation's
+    last answer quoted (each candidate says whether it is one)."""
     rank = {p.chunk_id: i for i, p in enumerate(retrieval.passages)}
     passages = {p.chunk_id: p for p in retrieval.passages}
     pool = [p.chunk_id for p in retrieval.passages[:POOL_PASSAGES]]
@@ -98,7 +100,7 @@ def gather(
         best[c.chunk_id] = max(best.get(c.chunk_id, -1.0), c.dense)
     for row in index.get("chunks", ids=missing):
         passages[row.id] = Passage.from_row(row, best.get(row.id, 0.0))
-    kept = [c for c in candidates.values() if c.chunk_id in passages and c.sentence_id not in (exclude or set())]
+    kept = [c for c in candidates.values() if c.chunk_id in passages]
     by_place = {(c.chunk_id, c.ordinal): c.text for c in kept}
     records = resolutions_in_sections(index, sorted({passages[c.chunk_id].section_id for c in kept}))
     records += [r for r in decisions if r.resolution_id not in {x.resolution_id for x in records}]
@@ -106,6 +108,7 @@ def gather(
         if refers_back(c.text):
             c.context = by_place.get((c.chunk_id, c.ordinal - 1), "")
         c.named = c.chunk_id in retrieval.named
+        c.quoted_before = c.sentence_id in (quoted_before or set())
         record = _record_holding(records, passages[c.chunk_id].section_id, c.text)
         if record is not None:
             c.resolution = record.kind

@@ -28,7 +28,7 @@ FEATURES: tuple[str, ...] = (
     "dense", "dense_gap", "dense_passage", "passage_rank", "bm25_rel",
     "lex_sentence", "lex_heading", "lex_passage", "lex_context", "lex_follow_up",
     "missing_rare", "pool_missing_rare", "pool_max_lex", "lex_gap", "lex_all", "prev_lex", "next_lex",
-    "upper_share", "heading_like", "novelty", "log_words", "short", "first_in_passage",
+    "upper_share", "heading_like", "quoted_before", "novelty", "log_words", "short", "first_in_passage",
     "refers_back", "named_section", "is_decision", "is_proposal",
     *(f"doc_{k}" for k in DOC_TYPES),
     *(f"ask_{k}" for k in ASK_KINDS),
@@ -146,6 +146,7 @@ def featurize(q: Question, c: Candidate, p: Passage, stats: PoolStats, retrieval
         # Titles and running heads ("MINUTES OF …", "CITY COUNCIL AGENDA") restate, never answer.
         "upper_share": sum(ch.isupper() for ch in c.text) / max(1, sum(ch.isalpha() for ch in c.text)),
         "heading_like": len(sentence & heading) / max(1, len(sentence)),
+        "quoted_before": float(c.quoted_before),
         "novelty": len(sentence - set(q.terms)) / max(1, len(sentence)),
         "log_words": math.log1p(len(words)),
         "short": float(len(words) < SHORT_WORDS),

@@ -192,9 +192,9 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         retrieval = add_referenced(self.index, q.text, vector, retrieval, where)
-        # A follow-up asks for something new: what the last answer quoted is not offered again.
-        exclude = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
-        candidates, passages = gather(self.index, retrieval, vector, where, exclude)
+        # A follow-up asks for something new: the scorer knows which sentences the last answer quoted.
+        before = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
+        candidates, passages = gather(self.index, retrieval, vector, where, before)
         rarity = self.word_rarity()
         stats = pool_stats(q, candidates, passages, retrieval, rarity)
         common = self.common_words()

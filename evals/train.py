@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from assistant.answer import select
 from assistant.features import FEATURES, vector
-from assistant.scorer import MODEL_PATH, AnswerScorer
+from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
 from evals.matching import FOUND_SHARE, contains, tokens
 from evals.metrics import CONCISE_CHARS
 from evals.questionsets import PDF_FOLDERS, all_questions, answerable, bodies, body_of, quotes
@@ -96,13 +96,23 @@ def open_assistant(work_dir: Path = WORK_DIR, scorer: AnswerScorer | None = None
 
     corpus = prepare_corpus(work_dir)
     settings = Settings.from_env(corpus_dir=corpus, index_dir=work_dir / "index", collection_prefix="loco")
-    assistant = Assistant(settings, scorer=scorer or neutral_scorer())
+    assistant = Assistant(settings, scorer=scorer or context_scorer())
     report = Ingestor(settings, assistant.index, assistant.embedder).sync_folder(corpus)
     if report.failed:
         log.warning("files that failed to ingest: %s", report.failed)
     assistant.refresh()
     assistant.warm_up()
     return assistant
+
+
+def context_scorer() -> AnswerScorer:
+    """The scorer that answers a follow-up's earlier question while features are extracted: the
+    shipped one when it fits the current features (so "quoted before" means what it will at run
+    time), else :func:`neutral_scorer`. Only the context answers depend on it, never the labels."""
+    try:
+        return AnswerScorer.load(MODEL_PATH)
+    except ScorerError:
+        return neutral_scorer()
 
 
 def neutral_scorer() -> AnswerScorer:

@@ -163,6 +163,18 @@ def test_quotes_the_best_sentences_in_reading_order_with_their_antecedent() -> N
     assert answer.quoted_ids == ["a", "b", "c"] and answer.strongest_first == ["c1", "c2"]
 
 
+def test_a_follow_up_never_repeats_the_last_answer() -> None:
+    passages = {"c1": _passage("c1")}
+    first = _cand("a", "The Board was set up in May.", 0.9, "c1", 0)
+    first.quoted_before = True
+    fresh = _cand("b", "Its chair is Ms Okafor.", 0.6, "c1", 1)
+    q = read_question("And who chairs it?", previous=read_question("When was the Board set up?"))
+    answer = compose(q, Retrieval([passages["c1"]], []), [first, fresh], passages, _scorer(), 3)
+    assert answer.quoted_ids == ["b"]
+    alone = compose(q, Retrieval([passages["c1"]], []), [first], passages, _scorer(), 3)
+    assert alone.quoted_ids == ["a"]  # nothing new clears the bar: the best answer stands
+
+
 # --- training ------------------------------------------------------------------------------------
 
 
