@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.question import REFERRING_WORDS
 from assistant.records import ResolutionRecord, chunk_ids_of_sections, resolutions_in_sections
-from assistant.retrieval import Passage, Retrieval
+from assistant.retrieval import Passage, Retrieval, passes
 from ingest.store import Index
 
 POOL_PASSAGES = 8
@@ -63,6 +63,7 @@ def gather(
     query_vector: np.ndarray,
     where: dict | None = None,
     quoted_before: set[str] | None = None,
+    filters: dict | None = None,
 ) -> tuple[list[Candidate], dict[str, Passage]]:
     """Candidates and the passages they belong to. ``where``: the search's Chroma filter (decision
     records outside it are not candidates); ``quoted_before``: the sentences the conversation's
@@ -100,7 +101,10 @@ def gather(
         best[c.chunk_id] = max(best.get(c.chunk_id, -1.0), c.dense)
     for row in index.get("chunks", ids=missing):
         passages[row.id] = Passage.from_row(row, best.get(row.id, 0.0))
-    kept = [c for c in candidates.values() if c.chunk_id in passages]
+    # Decision records and nearest sentences come from outside the search: keep them inside its filters.
+    kept = [c for c in candidates.values() if c.chunk_id in passages and passes(passages[c.chunk_id], filters)]
+    if retrieval.named:  # a person who names a minute or plan action means that one, whatever else is near
+        kept = [c for c in kept if c.chunk_id in retrieval.named] or kept
     by_place = {(c.chunk_id, c.ordinal): c.text for c in kept}
     records = resolutions_in_sections(index, sorted({passages[c.chunk_id].section_id for c in kept}))
     records += [r for r in decisions if r.resolution_id not in {x.resolution_id for x in records}]

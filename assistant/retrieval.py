@@ -118,6 +118,21 @@ def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def passes(passage: Passage, filters: dict[str, Any] | None) -> bool:
+    """Whether a passage is inside the filters (the same ones :func:`build_filter` and the date
+    range apply to the search), for candidates that come from elsewhere than the search."""
+    if not filters:
+        return True
+    fields = (("doc_id", passage.doc_id), ("doc_type", passage.doc_type), ("organisation", passage.organisation))
+    for key, value in fields:
+        wanted = filters.get(key)
+        if wanted and value not in (list(wanted) if isinstance(wanted, list | tuple) else [wanted]):
+            return False
+    if filters.get("meeting_dates") and passage.meeting_date not in filters["meeting_dates"]:
+        return False
+    return _date_ok({"meeting_date": passage.meeting_date}, filters)
+
+
 def _date_ok(meta: dict[str, Any], filters: dict[str, Any] | None) -> bool:
     if not filters:
         return True

@@ -194,7 +194,7 @@ class Assistant:
         retrieval = add_referenced(self.index, q.text, vector, retrieval, where)
         # A follow-up asks for something new: the scorer knows which sentences the last answer quoted.
         before = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
-        candidates, passages = gather(self.index, retrieval, vector, where, before)
+        candidates, passages = gather(self.index, retrieval, vector, where, before, filters)
         rarity = self.word_rarity()
         stats = pool_stats(q, candidates, passages, retrieval, rarity)
         common = self.common_words()

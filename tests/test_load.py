@@ -32,14 +32,11 @@ def test_scripts_are_twenty_different_subjects() -> None:
 def test_a_follow_up_read_in_another_sessions_context_is_caught(demo_assistant: Assistant) -> None:
     """The check the load test applies is not vacuous: the same follow-up after another subject
     fails its own subject's expectations, and passes in its own session."""
-    own, other = script("area 1 action 1.4"), script("area 4 action 1.8")
+    own, other = script("void turnaround"), script("repair cost per unit")
     session = ChatSession()
     demo_assistant.ask(other.first.question, session=session)
     leaked = demo_assistant.ask(own.follow.question, session=session).contract()
-    assert problems_with(leaked, own.follow) == [
-        "does not quote 'By when: September 2023'",
-        "cites no passage of 'Improvement Plan — Area 1, action 1.4'",
-    ]
+    assert "does not quote '61.5 days'" in problems_with(leaked, own.follow)
     session = ChatSession()
     demo_assistant.ask(own.first.question, session=session)
     assert problems_with(demo_assistant.ask(own.follow.question, session=session).contract(), own.follow) == []
@@ -54,18 +51,18 @@ def test_ask_session_keeps_conversations_apart_and_forgets_the_oldest(
 
     monkeypatch.setattr(app, "MAX_API_SESSIONS", 2)
     client = Client(demo_app_url, verbose=False)
-    one, two = script("area 1 action 1.4"), script("area 6 action 1.2")
+    one, two = script("repair cost per unit"), script("void turnaround")
     a, b, c = (uuid.uuid4().hex for _ in range(3))
     client.predict(one.first.question, a, api_name="/ask_session")
     client.predict(two.first.question, b, api_name="/ask_session")
     # Interleaved follow-ups: each is read with its own session's subject.
-    assert problems_with(client.predict("By when?", b, api_name="/ask_session"), two.follow) == []
-    assert problems_with(client.predict("By when?", a, api_name="/ask_session"), one.follow) == []
+    assert problems_with(client.predict(two.follow.question, b, api_name="/ask_session"), two.follow) == []
+    assert problems_with(client.predict(one.follow.question, a, api_name="/ask_session"), one.follow) == []
     # A third session pushes out the least recently used one (b); a follows on as before.
     client.predict(one.first.question, c, api_name="/ask_session")
-    assert problems_with(client.predict("By when?", a, api_name="/ask_session"), one.follow) == []
-    forgotten = client.predict("By when?", b, api_name="/ask_session")
-    assert problems_with(forgotten, two.follow) != []
+    assert problems_with(client.predict(one.follow.question, a, api_name="/ask_session"), one.follow) == []
+    forgotten = client.predict(two.follow.question, b, api_name="/ask_session")
+    assert problems_with(forgotten, two.follow) != []  # b's subject is gone: "And in 2023?" alone is no answer
     with pytest.raises(Exception, match="session_id must be 1 to 128 characters"):
         client.predict("By when?", "", api_name="/ask_session")
 
@@ -81,7 +78,8 @@ def test_twenty_sessions_with_an_ingest_running(demo_assistant: Assistant) -> No
     for phase in ("before", "during", "after"):
         assert figures["by_phase"][phase]["calls"] > 0, phase
     # Every session asked both its questions, and at least once after the ingest had finished.
-    for s in SCRIPTS:
+    assert len(report.scripts_used) >= load.MIN_USABLE_SCRIPTS
+    for s in (s for s in SCRIPTS if s.name in report.scripts_used):
         calls = [c for c in report.calls if c.script == s.name]
         assert {c.turn for c in calls} == {"first", "follow"}, s.name
         assert any(report.phase(c) == "after" for c in calls), s.name
