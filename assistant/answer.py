@@ -75,18 +75,9 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-def select(
-    scores: Sequence[float],
-    texts: Sequence[str],
-    places: Sequence[tuple[str, int]],
-    refers: Sequence[bool],
-    keep_ratio: float,
-    max_sentences: int,
-) -> list[int]:
-    """Which candidates to quote (indices): the best one, then those scoring at least
-    ``keep_ratio`` of it that say something else, up to ``max_sentences``; each
-    with the sentence it refers back to (``places``: (passage, position) of each candidate). The
-    same function serves answering and the training that tunes its numbers."""
+def quoting_order(scores: Sequence[float], texts: Sequence[str], keep_ratio: float, max_sentences: int) -> list[int]:
+    """Candidates (indices) in the order they would be quoted: the best, then those scoring at
+    least ``keep_ratio`` of it that say something else, best first, up to ``max_sentences``."""
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     if not order:
         return []
@@ -97,12 +88,36 @@ def select(
             break
         if all(_overlap(texts[i], texts[j]) < DUPLICATE_OVERLAP for j in chosen):
             chosen.append(i)
-    at = {place: i for i, place in enumerate(places)}
-    for i in list(chosen):
-        before = at.get((places[i][0], places[i][1] - 1)) if refers[i] else None
-        if before is not None and before not in chosen:
-            chosen.append(before)
     return chosen
+
+
+def with_antecedents(chosen: list[int], places: Sequence[tuple[str, int]], refers: Sequence[bool]) -> list[int]:
+    """``chosen`` with, after them, the sentence each one refers back to (``places``: (passage,
+    position) of every candidate)."""
+    at = {place: i for i, place in enumerate(places)}
+    out = list(chosen)
+    for i in chosen:
+        before = at.get((places[i][0], places[i][1] - 1)) if refers[i] else None
+        if before is not None and before not in out:
+            out.append(before)
+    return out
+
+
+def select(
+    scores: Sequence[float],
+    texts: Sequence[str],
+    places: Sequence[tuple[str, int]],
+    refers: Sequence[bool],
+    keep_ratio: float,
+    max_sentences: int,
+    floor: float = 0.0,
+) -> list[int]:
+    """Which candidates to quote: :func:`quoting_order`, keeping further sentences only when they
+    score at least ``floor`` too (each must be trusted to answer on its own), each with the
+    sentence it refers back to. The training that tunes these numbers replays the same steps."""
+    order = quoting_order(scores, texts, keep_ratio, max_sentences)
+    kept = order[:1] + [i for i in order[1:] if scores[i] >= floor]
+    return with_antecedents(kept, places, refers)
 
 
 def compose(
@@ -127,6 +142,7 @@ def compose(
         [bool(c.context) for c in ranked],
         scorer.keep_ratio,
         min(max_sentences, scorer.max_sentences),
+        scorer.threshold,  # a further sentence must be trusted to answer on its own too
     )
     if picked and all(ranked[i].quoted_before for i in picked):
         # Never the last answer again, word for word: the best sentences it did not quote, if any clear the bar.
@@ -135,7 +151,7 @@ def compose(
             picked = [fresh[j] for j in select(
                 [ranked[i].score for i in fresh], [ranked[i].text for i in fresh],
                 [(ranked[i].chunk_id, ranked[i].ordinal) for i in fresh], [bool(ranked[i].context) for i in fresh],
-                scorer.keep_ratio, min(max_sentences, scorer.max_sentences),
+                scorer.keep_ratio, min(max_sentences, scorer.max_sentences), scorer.threshold,
             )]  # fmt: skip
     chosen = [ranked[i] for i in picked]
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from assistant.answer import select
+from assistant.answer import quoting_order, with_antecedents
 from assistant.features import FEATURES, vector
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
 from evals.matching import FOUND_SHARE, contains, tokens
@@ -239,15 +239,36 @@ many sentences to quote: five sentences answer a few more questions, but in answ
 MAX_SENTENCES = (1, 2, 3, 4, 5)
 
 
-def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> tuple[bool, int]:
-    """Whether the answer the assistant would give (if it answers) holds every must_contain
-    string, and its length, as answer.compose would quote it."""
+@dataclass
+class Replay:
+    """The answers one held-out question can get: the best sentence alone, then with each further
+    sentence that clears the threshold (further sentences go in order of score, so a threshold
+    keeps a prefix of them)."""
+
+    extra_scores: np.ndarray
+    """Probabilities of the further sentences, in quoting order (descending)."""
+    right: list[bool]
+    """For each prefix (best alone, best + 1, …): whether it holds every must_contain string."""
+    chars: list[int]
+    """For each prefix: the answer's length as quoted."""
+
+    def at(self, threshold: float) -> tuple[bool, int]:
+        k = int((self.extra_scores >= threshold).sum())
+        return self.right[k], self.chars[k]
+
+
+def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
+    """The answers the assistant would give this question, as :func:`assistant.answer.select` quotes them."""
     e = h.example
     if not len(h.probs):
-        return False, 0
-    chosen = select(list(h.probs), e.texts, e.places, e.refers, keep_ratio, max_sentences)
-    text = " ".join(f"“{e.texts[i]}” [1]" for i in chosen)
-    return bool(e.must) and all(contains(text, m) for m in e.must), len(text)
+        return Replay(np.zeros(0), [False], [0])
+    order = quoting_order(list(h.probs), e.texts, keep_ratio, max_sentences)
+    right, chars = [], []
+    for k in range(1, len(order) + 1):
+        text = " ".join(f"“{e.texts[i]}” [1]" for i in with_antecedents(order[:k], e.places, e.refers))
+        right.append(bool(e.must) and all(contains(text, m) for m in e.must))
+        chars.append(len(text))
+    return Replay(np.array([h.probs[i] for i in order[1:]]), right, chars)
 
 
 def curve(scored: Sequence[HeldOut], keep_ratio: float = 0.6, max_sentences: int = 3) -> list[dict[str, float]]:
@@ -256,10 +277,11 @@ def curve(scored: Sequence[HeldOut], keep_ratio: float = 0.6, max_sentences: int
     replays = [replay(h, keep_ratio, max_sentences) for h in scored]
     best = np.array([h.best for h in scored])
     ans = np.array([h.example.answerable for h in scored])
-    ok = np.array([r[0] for r in replays])
-    short = np.array([r[1] <= CONCISE_CHARS for r in replays])
     rows = []
     for t in THRESHOLD_GRID:
+        given = [r.at(t) for r in replays]
+        ok = np.array([g[0] for g in given], dtype=bool)
+        short = np.array([g[1] <= CONCISE_CHARS for g in given], dtype=bool)
         answered = best >= t
         right = (answered & ans & ok) | (~answered & ~ans)
         rows.append(
