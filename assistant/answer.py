@@ -75,9 +75,17 @@ def _overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-def quoting_order(scores: Sequence[float], texts: Sequence[str], keep_ratio: float, max_sentences: int) -> list[int]:
+def quoting_order(
+    scores: Sequence[float],
+    texts: Sequence[str],
+    keep_ratio: float,
+    max_sentences: int,
+    relevant: Sequence[bool] | None = None,
+) -> list[int]:
     """Candidates (indices) in the order they would be quoted: the best, then those scoring at
-    least ``keep_ratio`` of it that say something else, best first, up to ``max_sentences``."""
+    least ``keep_ratio`` of it that say something else and (``relevant``) share a term with the
+    question, best first, up to ``max_sentences``. A further sentence that names nothing the
+    question does is there only by its neighbours: an instruction planted beside an answer is one."""
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     if not order:
         return []
@@ -86,7 +94,8 @@ def quoting_order(scores: Sequence[float], texts: Sequence[str], keep_ratio: flo
     for i in order[1:]:
         if len(chosen) >= max_sentences or scores[i] < keep_ratio * scores[best]:
             break
-        if all(_overlap(texts[i], texts[j]) < DUPLICATE_OVERLAP for j in chosen):
+        fresh = all(_overlap(texts[i], texts[j]) < DUPLICATE_OVERLAP for j in chosen)
+        if fresh and (relevant is None or relevant[i]):
             chosen.append(i)
     return chosen
 
@@ -111,11 +120,12 @@ def select(
     keep_ratio: float,
     max_sentences: int,
     floor: float = 0.0,
+    relevant: Sequence[bool] | None = None,
 ) -> list[int]:
     """Which candidates to quote: :func:`quoting_order`, keeping further sentences only when they
     score at least ``floor`` too (each must be trusted to answer on its own), each with the
     sentence it refers back to. The training that tunes these numbers replays the same steps."""
-    order = quoting_order(scores, texts, keep_ratio, max_sentences)
+    order = quoting_order(scores, texts, keep_ratio, max_sentences, relevant)
     kept = order[:1] + [i for i in order[1:] if scores[i] >= floor]
     return with_antecedents(kept, places, refers)
 
@@ -143,6 +153,7 @@ def compose(
         scorer.keep_ratio,
         min(max_sentences, scorer.max_sentences),
         scorer.threshold,  # a further sentence must be trusted to answer on its own too
+        [c.features.get("lex_all", 1.0) > 0 for c in ranked],
     )
     if picked and all(ranked[i].quoted_before for i in picked):
         # Never the last answer again, word for word: the best sentences it did not quote, if any clear the bar.
@@ -152,6 +163,7 @@ def compose(
                 [ranked[i].score for i in fresh], [ranked[i].text for i in fresh],
                 [(ranked[i].chunk_id, ranked[i].ordinal) for i in fresh], [bool(ranked[i].context) for i in fresh],
                 scorer.keep_ratio, min(max_sentences, scorer.max_sentences), scorer.threshold,
+                [ranked[i].features.get("lex_all", 1.0) > 0 for i in fresh],
             )]  # fmt: skip
     chosen = [ranked[i] for i in picked]
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))

@@ -262,7 +262,8 @@ def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
     e = h.example
     if not len(h.probs):
         return Replay(np.zeros(0), [False], [0])
-    order = quoting_order(list(h.probs), e.texts, keep_ratio, max_sentences)
+    relevant = list(e.x[:, FEATURES.index("lex_all")] > 0)
+    order = quoting_order(list(h.probs), e.texts, keep_ratio, max_sentences, relevant)
     right, chars = [], []
     for k in range(1, len(order) + 1):
         text = " ".join(f"“{e.texts[i]}” [1]" for i in with_antecedents(order[:k], e.places, e.refers))
