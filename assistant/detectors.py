@@ -5,6 +5,7 @@ council. Each returns a count or a flag; the answer scorer weighs them as soft f
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ingest.dates import MONTHS, find_dates
@@ -22,9 +23,18 @@ _PROPER = re.compile(r"(?<![\w'’])[A-Z][a-z]+(?:['’-][A-Za-z]+)?")
 """A capitalised word; whether it is a name is decided against the papers' own vocabulary."""
 
 
+FACTS_CACHE = 65536
+"""Sentences whose detector results are kept: the same ones are candidates question after question."""
+
+
 def figures(text: str, exclude: set[str] | None = None) -> list[tuple[str, str, str]]:
     """(currency, number, unit) of each figure in ``text`` that is not a date, a year, a list
     number opening the sentence, or one of ``exclude`` (the numbers the question already holds)."""
+    return [f for f in _figures(text) if not exclude or f[1] not in exclude]
+
+
+@functools.lru_cache(maxsize=FACTS_CACHE)
+def _figures(text: str) -> tuple[tuple[str, str, str], ...]:
     for d in reversed(find_dates(text)):
         text = text[: d.start] + " " * (d.end - d.start) + text[d.end :]
     out = []
@@ -35,10 +45,8 @@ def figures(text: str, exclude: set[str] | None = None) -> list[tuple[str, str, 
             continue  # a year
         if m.start() < 4 and not cur and not unit and text[m.end() : m.end() + 1] in ".)":
             continue  # the sentence's own list number ("3. …", "2) …")
-        if exclude and plain in exclude:
-            continue
         out.append((cur, plain, unit))
-    return out
+    return tuple(out)
 
 
 def has_money(found: list[tuple[str, str, str]]) -> bool:
@@ -50,6 +58,7 @@ def has_percent(found: list[tuple[str, str, str]]) -> bool:
     return any(unit.startswith(("%", "per")) for _, _, unit in found)
 
 
+@functools.lru_cache(maxsize=FACTS_CACHE)
 def has_date(text: str) -> bool:
     """A full date, a month named with a day or year, or a time of day."""
     if find_dates(text) or _CLOCK.search(text):
@@ -67,13 +76,23 @@ def has_vote(text: str) -> bool:
     return bool(_VOTE.search(text))
 
 
+@functools.lru_cache(maxsize=FACTS_CACHE)
+def _capitalised(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).lower() for m in _PROPER.finditer(text))
+
+
+@functools.lru_cache(maxsize=FACTS_CACHE)
+def upper_share(text: str) -> float:
+    """Share of the letters that are capitals (titles and running heads are in capitals)."""
+    return sum(ch.isupper() for ch in text) / max(1, sum(ch.isalpha() for ch in text))
+
+
 def proper_names(text: str, common_words: set[str], asked: set[str]) -> int:
     """Capitalised words the papers never write in lower case (names of people, firms, places)
     that the question does not already hold. The first word of the sentence counts only when it is
     no common word either."""
     count = 0
-    for m in _PROPER.finditer(text):
-        word = m.group(0).lower()
+    for word in _capitalised(text):
         if word in common_words or word in asked or word.rstrip("s") in common_words:
             continue
         count += 1

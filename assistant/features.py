@@ -144,7 +144,7 @@ def featurize(q: Question, c: Candidate, p: Passage, stats: PoolStats, retrieval
         "prev_lex": stats.lex_at.get((c.chunk_id, c.ordinal - 1), 0.0),
         "next_lex": stats.lex_at.get((c.chunk_id, c.ordinal + 1), 0.0),
         # Titles and running heads ("MINUTES OF …", "CITY COUNCIL AGENDA") restate, never answer.
-        "upper_share": sum(ch.isupper() for ch in c.text) / max(1, sum(ch.isalpha() for ch in c.text)),
+        "upper_share": detectors.upper_share(c.text),
         "heading_like": len(sentence & heading) / max(1, len(sentence)),
         "quoted_before": float(c.quoted_before),
         "novelty": len(sentence - set(q.terms)) / max(1, len(sentence)),
