@@ -17,6 +17,7 @@ import logging
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -159,11 +160,9 @@ def write(summary: dict[str, Any], out: Path) -> None:
         f"{_fmt(b.get('accuracy'))} |"
     )
     lines += ["", "## By question type (held out)", "", "| type | n | accuracy |", "|---|---|---|"]
-    counts: dict[str, int] = {}
-    for r in summary["by_body"].values():
-        counts["_"] = counts.get("_", 0) + r["n"]
+    counts = Counter(q.get("type") or "untyped" for q in all_questions())
     for t, m in summary["by_type"].items():
-        lines.append(f"| {t} | – | {_fmt(m['accuracy'])} |")
+        lines.append(f"| {t} | {counts[t]} | {_fmt(m['accuracy'])} |")
     lines += [
         "",
         "## Decline threshold: held-out abstention against false abstention",

@@ -16,12 +16,32 @@ import pytest
 from fakes import HashEmbedder
 
 from ingest.bootstrap import ensure_index
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, ParsedFile, parse_pdf
 from ingest.settings import Settings
 from ingest.store import Index
 
 CORPUS_PDF = Path(__file__).parent.parent / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
 REALDOCS = Path(__file__).parent / "fixtures" / "realdocs"
+REALDOCS_MORE = Path(__file__).parent / "fixtures" / "realdocs_more"
+
+
+def norm(text: str) -> str:
+    """White space folded, for comparing extracted text."""
+    return " ".join(text.split())
+
+
+class ParsedFixtures:
+    """Fixture PDFs (realdocs, then realdocs_more) parsed once each on first use, with no model."""
+
+    def __init__(self) -> None:
+        self.settings = Settings.from_env(env={})
+        self._done: dict[str, ParsedFile] = {}
+
+    def __call__(self, name: str) -> ParsedFile:
+        if name not in self._done:
+            path = REALDOCS / name if (REALDOCS / name).exists() else REALDOCS_MORE / name
+            self._done[name] = parse_pdf(path, "test", self.settings)
+        return self._done[name]
 
 
 @pytest.fixture

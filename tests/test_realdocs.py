@@ -10,11 +10,10 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import REALDOCS
+from conftest import REALDOCS, ParsedFixtures, norm
 
 from ingest.models import Resolution, Section
-from ingest.pipeline import ParsedFile, parse_pdf
-from ingest.settings import Settings
+from ingest.pipeline import ParsedFile
 
 KENT_CABINET = "uk_kent-cc_cabinet_minutes_2025-01-30.pdf"
 KENT_CPP = "uk_kent-cc_corporate-parenting-panel_minutes_2024-12-10.pdf"
@@ -132,26 +131,9 @@ OTHER_FILES = {
 }
 
 
-def norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-class _Parsed:
-    """Each file parsed once for the whole module, on first use."""
-
-    def __init__(self) -> None:
-        self.settings = Settings.from_env(env={})
-        self._done: dict[str, ParsedFile] = {}
-
-    def __call__(self, name: str) -> ParsedFile:
-        if name not in self._done:
-            self._done[name] = parse_pdf(REALDOCS / name, "test", self.settings)
-        return self._done[name]
-
-
 @pytest.fixture(scope="module")
-def parsed() -> _Parsed:
-    return _Parsed()
+def parsed() -> ParsedFixtures:
+    return ParsedFixtures()
 
 
 def _items(pf: ParsedFile) -> list[Section]:
@@ -174,7 +156,7 @@ def test_fixture_folder_holds_the_six_files() -> None:
 
 
 @pytest.mark.parametrize("name", ALL_FILES)
-def test_parses_with_documents_and_chunks(parsed: _Parsed, name: str) -> None:
+def test_parses_with_documents_and_chunks(parsed: ParsedFixtures, name: str) -> None:
     pf = parsed(name)
     assert pf.source_file == name
     assert len(pf.documents) >= 1
@@ -199,7 +181,7 @@ def test_parses_with_documents_and_chunks(parsed: _Parsed, name: str) -> None:
         KENT_RISKS,
     ],
 )
-def test_document_type_and_text(parsed: _Parsed, name: str) -> None:
+def test_document_type_and_text(parsed: ParsedFixtures, name: str) -> None:
     doc_type, phrase = OTHER_FILES[name]
     pf = parsed(name)
     assert phrase in _all_text(pf)
@@ -209,7 +191,7 @@ def test_document_type_and_text(parsed: _Parsed, name: str) -> None:
 # --- Kent Cabinet minutes, 30 January 2025 -------------------------------------------------
 
 
-def test_kent_cabinet_document(parsed: _Parsed) -> None:
+def test_kent_cabinet_document(parsed: ParsedFixtures) -> None:
     pf = parsed(KENT_CABINET)
     assert [(d.doc_type, d.meeting_date) for d in pf.documents] == [("minutes", "2025-01-30")]
     doc = pf.documents[0]
@@ -218,7 +200,7 @@ def test_kent_cabinet_document(parsed: _Parsed) -> None:
     assert (doc.page_start, doc.page_end) == (1, pf.page_count)
 
 
-def test_kent_cabinet_first_items(parsed: _Parsed) -> None:
+def test_kent_cabinet_first_items(parsed: ParsedFixtures) -> None:
     """Items 84–87 ("84. Apologies" then "(Item 1)"): numbered 87's sub-paragraphs "1."–"7." are not items."""
     items = _items(parsed(KENT_CABINET))
     assert [(s.number, s.title) for s in items[:4]] == [(n, CABINET_ITEMS[n]) for n in ("84", "85", "86", "87")]
@@ -226,7 +208,7 @@ def test_kent_cabinet_first_items(parsed: _Parsed) -> None:
     assert items[3].page_start == 1
 
 
-def test_kent_cabinet_items(parsed: _Parsed) -> None:
+def test_kent_cabinet_items(parsed: ParsedFixtures) -> None:
     items = _items(parsed(KENT_CABINET))
     assert {s.number: s.title for s in items} == CABINET_ITEMS
     assert [s.number for s in items] == [str(n) for n in range(84, 93)]
@@ -237,13 +219,13 @@ def test_kent_cabinet_items(parsed: _Parsed) -> None:
     assert pages["92"] == (16, 17)
 
 
-def test_kent_cabinet_resolved_paragraphs(parsed: _Parsed) -> None:
+def test_kent_cabinet_resolved_paragraphs(parsed: ParsedFixtures) -> None:
     """The six RESOLVED paragraphs, verbatim, with the page each starts on (item numbers aside)."""
     got = [(r.page, norm(r.text)) for r in _resolved(parsed(KENT_CABINET))]
     assert got == list(CABINET_RESOLVED.values())
 
 
-def test_kent_cabinet_lettered_points_stay_in_their_resolution(parsed: _Parsed) -> None:
+def test_kent_cabinet_lettered_points_stay_in_their_resolution(parsed: ParsedFixtures) -> None:
     """Item 88's "3. RESOLVED that Cabinet agree to:" keeps A) b) … f) in one resolution."""
     pf = parsed(KENT_CABINET)
     page, text = CABINET_RESOLVED["88"]
@@ -252,7 +234,7 @@ def test_kent_cabinet_lettered_points_stay_in_their_resolution(parsed: _Parsed) 
     assert not [r for r in pf.resolutions if re.match(r"^[A-Fa-f]\)", r.text)]
 
 
-def test_kent_cabinet_resolutions_per_item(parsed: _Parsed) -> None:
+def test_kent_cabinet_resolutions_per_item(parsed: ParsedFixtures) -> None:
     pf = parsed(KENT_CABINET)
     resolved = _resolved(pf)
     assert Counter(r.minute_item for r in resolved) == Counter(list(CABINET_RESOLVED))
@@ -263,7 +245,7 @@ def test_kent_cabinet_resolutions_per_item(parsed: _Parsed) -> None:
         assert f"item {r.minute_item} " in r.locator
 
 
-def test_kent_cabinet_items_without_resolutions(parsed: _Parsed) -> None:
+def test_kent_cabinet_items_without_resolutions(parsed: ParsedFixtures) -> None:
     resolved_items = {r.minute_item for r in _resolved(parsed(KENT_CABINET))}
     assert not resolved_items & {"84", "85", "87"}
 
@@ -271,18 +253,18 @@ def test_kent_cabinet_items_without_resolutions(parsed: _Parsed) -> None:
 # --- Kent Corporate Parenting Panel minutes, 10 December 2024 ------------------------------
 
 
-def test_kent_cpp_document(parsed: _Parsed) -> None:
+def test_kent_cpp_document(parsed: ParsedFixtures) -> None:
     pf = parsed(KENT_CPP)
     assert [(d.doc_type, d.meeting_date) for d in pf.documents] == [("minutes", "2024-12-10")]
 
 
-def test_kent_cpp_document_type(parsed: _Parsed) -> None:
+def test_kent_cpp_document_type(parsed: ParsedFixtures) -> None:
     pf = parsed(KENT_CPP)
     assert [d.doc_type for d in pf.documents] == ["minutes"]
     assert (pf.documents[0].page_start, pf.documents[0].page_end) == (1, 6)
 
 
-def test_kent_cpp_ten_unnumbered_items(parsed: _Parsed) -> None:
+def test_kent_cpp_ten_unnumbered_items(parsed: ParsedFixtures) -> None:
     """Title line, then "(Item N)": ten items numbered by their agenda item."""
     items = _items(parsed(KENT_CPP))
     assert [s.number for s in items] == [str(n) for n in range(1, 11)]
@@ -291,12 +273,12 @@ def test_kent_cpp_ten_unnumbered_items(parsed: _Parsed) -> None:
     assert (item4.page_start, item4.page_end) == (1, 2)  # title on page 1, "(Item 4)" on page 2
 
 
-def test_kent_cpp_item_titles(parsed: _Parsed) -> None:
+def test_kent_cpp_item_titles(parsed: ParsedFixtures) -> None:
     items = _items(parsed(KENT_CPP))
     assert {s.number: s.title for s in items} == CPP_ITEMS
 
 
-def test_kent_cpp_resolutions(parsed: _Parsed) -> None:
+def test_kent_cpp_resolutions(parsed: ParsedFixtures) -> None:
     resolved = _resolved(parsed(KENT_CPP))
     assert Counter(r.minute_item for r in resolved) == Counter(list(CPP_RESOLVED))
     for r in resolved:
@@ -304,7 +286,7 @@ def test_kent_cpp_resolutions(parsed: _Parsed) -> None:
         assert r.meeting_date == "2024-12-10"
 
 
-def test_kent_cpp_resolved_texts(parsed: _Parsed) -> None:
+def test_kent_cpp_resolved_texts(parsed: ParsedFixtures) -> None:
     """The RESOLVED paragraphs that are found are verbatim and on their pages (item 10's on page 6)."""
     got = {norm(r.text): r.page for r in _resolved(parsed(KENT_CPP))}
     expected = dict((text, page) for page, text in CPP_RESOLVED.values())

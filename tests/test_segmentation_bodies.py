@@ -18,14 +18,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REALDOCS
+from conftest import REALDOCS, REALDOCS_MORE, ParsedFixtures, norm
 from pdf_factory import make_text_pdf
 
 from ingest.models import Resolution, Section
 from ingest.pipeline import ParsedFile, build_rows, parse_pdf
 from ingest.settings import Settings
 
-MORE = Path(__file__).parent / "fixtures" / "realdocs_more"
+MORE = REALDOCS_MORE
 
 # file → (type of its one document, minute/agenda items, decision records)
 COUNTS = {
@@ -64,27 +64,9 @@ COUNTS = {
 }
 
 
-def norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-class _Parsed:
-    """Each file parsed once for the module, with no model (the parse needs none)."""
-
-    def __init__(self) -> None:
-        self.settings = Settings.from_env(env={})
-        self._done: dict[str, ParsedFile] = {}
-
-    def __call__(self, name: str) -> ParsedFile:
-        if name not in self._done:
-            path = REALDOCS / name if (REALDOCS / name).exists() else MORE / name
-            self._done[name] = parse_pdf(path, "test", self.settings)
-        return self._done[name]
-
-
 @pytest.fixture(scope="module")
-def parsed() -> _Parsed:
-    return _Parsed()
+def parsed() -> ParsedFixtures:
+    return ParsedFixtures()
 
 
 def _items(pf: ParsedFile) -> list[Section]:
@@ -113,7 +95,7 @@ def test_every_text_pdf_is_counted() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
-def test_items_and_decisions_per_file(parsed: _Parsed, name: str) -> None:
+def test_items_and_decisions_per_file(parsed: ParsedFixtures, name: str) -> None:
     doc_type, items, decisions = COUNTS[name]
     pf = parsed(name)
     assert [d.doc_type for d in pf.documents] == [doc_type]
@@ -122,7 +104,7 @@ def test_items_and_decisions_per_file(parsed: _Parsed, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
-def test_items_have_their_own_locator_and_pages(parsed: _Parsed, name: str) -> None:
+def test_items_have_their_own_locator_and_pages(parsed: ParsedFixtures, name: str) -> None:
     pf = parsed(name)
     items = _items(pf)
     assert len({s.section_id for s in items}) == len(items)
@@ -139,7 +121,7 @@ def test_items_have_their_own_locator_and_pages(parsed: _Parsed, name: str) -> N
 # --- UK: Welsh community councils --------------------------------------------------------
 
 
-def test_tintern_running_minute_numbers(parsed: _Parsed) -> None:
+def test_tintern_running_minute_numbers(parsed: ParsedFixtures) -> None:
     """Four-digit minute numbers that run on from meeting to meeting ("2643. Police Report: …")."""
     pf = parsed("uk-wales_tintern-community-council_minutes_2019-02-25.pdf")
     assert _numbers(pf) == [str(n) for n in range(2643, 2659)]
@@ -152,13 +134,13 @@ def test_tintern_running_minute_numbers(parsed: _Parsed) -> None:
     assert _decisions(pf)[1].text == "Councillors agreed to give £50."
 
 
-def test_tintern_an_individual_agreeing_is_no_decision(parsed: _Parsed) -> None:
+def test_tintern_an_individual_agreeing_is_no_decision(parsed: ParsedFixtures) -> None:
     """ "Mr Hoggins agreed to go back to MCC" (item 2651) is one person's undertaking."""
     pf = parsed("uk-wales_tintern-community-council_minutes_2019-02-25.pdf")
     assert not [r for r in pf.resolutions if r.minute_item == "2651"]
 
 
-def test_tintern_proposed_and_seconded(parsed: _Parsed) -> None:
+def test_tintern_proposed_and_seconded(parsed: ParsedFixtures) -> None:
     pf = parsed("uk-wales_tintern-community-council_minutes_2019-06-24.pdf")
     (r,) = _decisions(pf)
     assert (r.minute_item, r.page, r.mover, r.seconder) == ("2718", 2, None, "Cllr Evans")  # "she proposed"
@@ -169,7 +151,7 @@ def test_tintern_proposed_and_seconded(parsed: _Parsed) -> None:
     assert _numbers(agenda) == [str(n) for n in range(2709, 2724)]
 
 
-def test_manordeilo_inserted_item_and_wrapped_mover(parsed: _Parsed) -> None:
+def test_manordeilo_inserted_item_and_wrapped_mover(parsed: ParsedFixtures) -> None:
     pf = parsed("uk-wales_manordeilo-salem-community-council_minutes_2019-06-12_en.pdf")
     assert _numbers(pf) == ["1", "2", "3", "3A", *(str(n) for n in range(4, 14))]
     assert _item(pf, "3A").title == "PCSO Louise Lewis joined the meeting and gave her report"
@@ -185,7 +167,7 @@ def test_manordeilo_inserted_item_and_wrapped_mover(parsed: _Parsed) -> None:
     assert annual.text.endswith("this was then signed by the Chair.")
 
 
-def test_manordeilo_movers_seconders(parsed: _Parsed) -> None:
+def test_manordeilo_movers_seconders(parsed: ParsedFixtures) -> None:
     pf = parsed("uk-wales_manordeilo-salem-community-council_minutes_2018-10-10_en.pdf")
     first, second = _decisions(pf)
     assert (first.minute_item, first.mover, first.seconder, first.vote) == (
@@ -198,7 +180,7 @@ def test_manordeilo_movers_seconders(parsed: _Parsed) -> None:
     assert (second.mover, second.seconder, second.vote) == (None, None, None)
 
 
-def test_manordeilo_reported_agreement_is_no_decision(parsed: _Parsed) -> None:
+def test_manordeilo_reported_agreement_is_no_decision(parsed: ParsedFixtures) -> None:
     """Item 5's "the applicant had agreed to those conditions" reports someone else's agreement."""
     pf = parsed("uk-wales_manordeilo-salem-community-council_minutes_2019-03-13_en.pdf")
     assert Counter(r.minute_item for r in _decisions(pf)) == Counter({"2": 1, "3": 1, "6": 3, "9": 1, "10": 1, "11": 9})
@@ -213,7 +195,7 @@ def test_manordeilo_reported_agreement_is_no_decision(parsed: _Parsed) -> None:
 # --- US: planning commission, city councils and commissions ------------------------------
 
 
-def test_planning_commission_vote_blocks(parsed: _Parsed) -> None:
+def test_planning_commission_vote_blocks(parsed: ParsedFixtures) -> None:
     pf = parsed("us_east-palo-alto-ca_planning-commission_minutes_2020-01-27.pdf")
     assert _numbers(pf) == [str(n) for n in range(1, 9)]
     got = [(r.minute_item, r.page, r.mover, r.seconder, r.vote) for r in _decisions(pf)]
@@ -225,7 +207,7 @@ def test_planning_commission_vote_blocks(parsed: _Parsed) -> None:
     ]
 
 
-def test_coral_gables_agenda_lettered_items(parsed: _Parsed) -> None:
+def test_coral_gables_agenda_lettered_items(parsed: ParsedFixtures) -> None:
     """Sections A.–K. with their items A.-1 …; the consent agenda's numbered parts 1. and 2.
     with 1.-1 … 1.-9 and 2.1."""
     pf = parsed("us_coral-gables-fl_city-commission_agenda_2024-03-12.pdf")
@@ -240,7 +222,7 @@ def test_coral_gables_agenda_lettered_items(parsed: _Parsed) -> None:
     assert _item(pf, "K").title == "DISCUSSION ITEMS"
 
 
-def test_coral_gables_transcripts_are_their_item(parsed: _Parsed) -> None:
+def test_coral_gables_transcripts_are_their_item(parsed: ParsedFixtures) -> None:
     """A verbatim transcript of one agenda item: "Agenda Item H-1", the running header that
     repeats on every page is not a new item; the speakers move, second and vote."""
     pf = parsed("us_coral-gables-fl_city-commission_verbatim-transcript-item-h1_2024-03-12.pdf")
@@ -255,7 +237,7 @@ def test_coral_gables_transcripts_are_their_item(parsed: _Parsed) -> None:
     assert (item.number, item.page_start, item.page_end) == ("C", 1, 5)  # not the "F-12" page header
 
 
-def test_numbered_resolution_text(parsed: _Parsed) -> None:
+def test_numbered_resolution_text(parsed: ParsedFixtures) -> None:
     pf = parsed("us_coral-gables-fl_city-commission_resolution-2024-45_2024-03-12.pdf")
     (r,) = pf.resolutions
     assert (r.kind, r.number, r.minute_item, r.page) == ("decision", "2024-45", "D-1", 1)
@@ -266,7 +248,7 @@ def test_numbered_resolution_text(parsed: _Parsed) -> None:
     assert text.endswith("Moved: Fernandez / Seconded: Anderson) Unanimous Voice Vote) Agenda Item D-1)")
 
 
-def test_roll_call_resolution_sheet(parsed: _Parsed) -> None:
+def test_roll_call_resolution_sheet(parsed: ParsedFixtures) -> None:
     """The mover's and seconder's names are left blank on the sheet; "MOTION CARRIED" is printed."""
     pf = parsed("us_des-moines-ia_city-council_roll-call-resolution_2023-01-23.pdf")
     (r,) = pf.resolutions
@@ -277,7 +259,7 @@ def test_roll_call_resolution_sheet(parsed: _Parsed) -> None:
     assert (adopted.kind, adopted.mover, adopted.page) == ("decision", "Szymoniak", 20)
 
 
-def test_des_moines_1998_roll_call_numbered_items(parsed: _Parsed) -> None:
+def test_des_moines_1998_roll_call_numbered_items(parsed: ParsedFixtures) -> None:
     """ "98-3512 37. Agreement …": roll-call number, item number, title; "(A)" sub-items with a
     roll call of their own; numbering starts again for Extra Items and the Board of Health.
     The paper prints 145 items: four are glued to a "WITHDRAWN" stamp and still found, item 23
@@ -302,7 +284,7 @@ def test_des_moines_1998_roll_call_numbered_items(parsed: _Parsed) -> None:
     )
 
 
-def test_des_moines_1998_motions(parsed: _Parsed) -> None:
+def test_des_moines_1998_motions(parsed: ParsedFixtures) -> None:
     """130 "Moved by …" motions: 100 by Coleman, 15 McPherson, 10 Hensley, 5 Phillips."""
     pf = parsed("us_des-moines-ia_city-council_minutes_1998-11-16.pdf")
     decisions = _decisions(pf)
@@ -314,7 +296,7 @@ def test_des_moines_1998_motions(parsed: _Parsed) -> None:
     assert r.text.endswith("Legal to provide Council with a timeline for filling vacancy. Motion Carried 5-2.")
 
 
-def test_des_moines_2005_minutes(parsed: _Parsed) -> None:
+def test_des_moines_2005_minutes(parsed: ParsedFixtures) -> None:
     """114 roll calls: 1 is the roll call itself; 113 motions, of which 106 print "Moved"; seven
     lose it to the cut-off right margin ("Mo" / "by Hensley …") and one of those its outcome too
     ("Mot" / "Carried 6-1"), so 112 are readable. Lettered lists without roll calls (licence
@@ -333,7 +315,7 @@ def test_des_moines_2005_minutes(parsed: _Parsed) -> None:
     assert norm(r.text).endswith("Motion Carried 5-1-1. Nays: Hensley. Absent: Cownie.")
 
 
-def test_des_moines_agenda(parsed: _Parsed) -> None:
+def test_des_moines_agenda(parsed: ParsedFixtures) -> None:
     """Items 1–75 and the added 17I, 25I, 27I, 50I; the numbered rules of conduct on page 1 are
     a list ("Persons are reminded of the following:"), not items."""
     pf = parsed("us_des-moines-ia_city-council_agenda_2021-06-28.pdf")
@@ -344,7 +326,7 @@ def test_des_moines_agenda(parsed: _Parsed) -> None:
     assert (_item(pf, "1").page_start, _item(pf, "75").page_start) == (2, 17)
 
 
-def test_omaha_agenda(parsed: _Parsed) -> None:
+def test_omaha_agenda(parsed: ParsedFixtures) -> None:
     pf = parsed("us_omaha-ne_city-council_agenda_2012-10-16.pdf")
     assert _numbers(pf) == [str(n) for n in range(1, 73)]
     assert _item(pf, "2").title == "Pledge of Allegiance"
@@ -353,7 +335,7 @@ def test_omaha_agenda(parsed: _Parsed) -> None:
 # --- a college board, a finance authority, Chicago ---------------------------------------
 
 
-def test_college_board_outline(parsed: _Parsed) -> None:
+def test_college_board_outline(parsed: ParsedFixtures) -> None:
     """Roman parts, lettered committees, numbered items: each number under its own parent."""
     pf = parsed("us_cuyahoga-community-college-oh_board-of-trustees_agenda_2019-09-26.pdf")
     assert _numbers(pf) == [
@@ -374,7 +356,7 @@ def test_college_board_outline(parsed: _Parsed) -> None:
     assert (_item(pf, "V.C.10").page_start, _item(pf, "V.C.9").page_start) == (2, 1)
 
 
-def test_finance_authority_roman_items(parsed: _Parsed) -> None:
+def test_finance_authority_roman_items(parsed: ParsedFixtures) -> None:
     pf = parsed("us_illinois-finance-authority_conduit-financing-committee_agenda_2020-12-08.pdf")
     assert [(s.number, s.title) for s in _items(pf)] == [
         ("I", "Call to Order & Roll Call"),
@@ -386,7 +368,7 @@ def test_finance_authority_roman_items(parsed: _Parsed) -> None:
     ]
 
 
-def test_ssa_commission_motions(parsed: _Parsed) -> None:
+def test_ssa_commission_motions(parsed: ParsedFixtures) -> None:
     """Bulleted minutes: "… approved – Z. Maiorca (motion), T. Feinberg (second)"."""
     pf = parsed("us_chicago-il_lincoln-square-ssa21-commission_minutes_2018-01-29.pdf")
     got = [(r.mover, r.seconder, r.vote) for r in _decisions(pf)]
@@ -400,7 +382,7 @@ def test_ssa_commission_motions(parsed: _Parsed) -> None:
     assert [r.text for r in _decisions(pf)][3] == "o APPROVED – 2018 Meetings Calendar"
 
 
-def test_police_district_council_agendas(parsed: _Parsed) -> None:
+def test_police_district_council_agendas(parsed: ParsedFixtures) -> None:
     pf = parsed("us_chicago-il_police-district-council-001_agenda_2023-06-06.pdf")
     assert [s.title for s in _items(pf)] == [
         "Roll Call & Quorum Determination",
