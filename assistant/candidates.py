@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.question import REFERRING_WORDS
-from assistant.records import ResolutionRecord, chunk_ids_of_sections, resolutions_in_sections
+from assistant.records import ResolutionRecord
 from assistant.retrieval import Passage, Retrieval, passes
-from ingest.store import Index
+from assistant.snapshot import IndexSnapshot
 
 POOL_PASSAGES = 8
 """Passages whose every sentence is a candidate."""
@@ -58,37 +58,26 @@ def refers_back(text: str) -> bool:
 
 
 def gather(
-    index: Index,
+    snapshot: IndexSnapshot,
     retrieval: Retrieval,
     query_vector: np.ndarray,
-    where: dict | None = None,
     quoted_before: set[str] | None = None,
     filters: dict | None = None,
 ) -> tuple[list[Candidate], dict[str, Passage]]:
-    """Candidates and the passages they belong to. ``where``: the search's Chroma filter (decision
-    records outside it are not candidates); ``quoted_before``: the sentences the conversation's
-    last answer quoted (each candidate says whether it is one)."""
+    """Candidates and the passages they belong to, all inside the search's ``filters``.
+    ``quoted_before``: the sentences the conversation's last answer quoted (each candidate says
+    whether it is one)."""
     rank = {p.chunk_id: i for i, p in enumerate(retrieval.passages)}
     passages = {p.chunk_id: p for p in retrieval.passages}
     pool = [p.chunk_id for p in retrieval.passages[:POOL_PASSAGES]]
     pool += [c for c in retrieval.named if c not in pool]
-    decisions = _nearest_decisions(index, query_vector, where)
-    pool += [c for c in chunk_ids_of_sections(index, sorted({r.section_id for r in decisions})) if c not in pool]
+    decisions = snapshot.nearest_decisions(query_vector, DECISION_POOL, filters)
+    pool += [c for c in snapshot.chunk_ids_of_sections(sorted({r.section_id for r in decisions})) if c not in pool]
     candidates: dict[str, Candidate] = {}
-    if pool:
-        rows = index.get("sentences", where={"chunk_id": {"$in": pool}}, include_vectors=True)
-        for row in rows:
-            dense = float(np.dot(row.vector, query_vector)) if row.vector is not None else 0.0
-            chunk_id = row.metadata["chunk_id"]
-            candidates[row.id] = Candidate(
-                row.id,
-                chunk_id,
-                row.text,
-                int(row.metadata.get("page", 0)),
-                int(row.metadata.get("ordinal", 0)),
-                dense,
-                rank.get(chunk_id, OUTSIDE_RANK),
-            )
+    for s, dense in snapshot.sentences_of(pool, query_vector):
+        candidates[s.sentence_id] = Candidate(
+            s.sentence_id, s.chunk_id, s.text, s.page, s.ordinal, dense, rank.get(s.chunk_id, OUTSIDE_RANK)
+        )
     for hit in retrieval.sentences:
         if hit.sentence_id not in candidates:
             candidates[hit.sentence_id] = Candidate(
@@ -99,14 +88,14 @@ def gather(
     best: dict[str, float] = {}
     for c in candidates.values():
         best[c.chunk_id] = max(best.get(c.chunk_id, -1.0), c.dense)
-    for row in index.get("chunks", ids=missing):
+    for row in snapshot.rows(missing):
         passages[row.id] = Passage.from_row(row, best.get(row.id, 0.0))
     # Decision records and nearest sentences come from outside the search: keep them inside its filters.
     kept = [c for c in candidates.values() if c.chunk_id in passages and passes(passages[c.chunk_id], filters)]
     if retrieval.named:  # a person who names a minute or plan action means that one, whatever else is near
         kept = [c for c in kept if c.chunk_id in retrieval.named] or kept
     by_place = {(c.chunk_id, c.ordinal): c.text for c in kept}
-    records = resolutions_in_sections(index, sorted({passages[c.chunk_id].section_id for c in kept}))
+    records = snapshot.decisions_in_sections({passages[c.chunk_id].section_id for c in kept})
     records += [r for r in decisions if r.resolution_id not in {x.resolution_id for x in records}]
     for c in kept:
         if refers_back(c.text):
@@ -118,14 +107,6 @@ def gather(
             c.resolution = record.kind
             c.vote = " ".join(x for x in (record.mover, record.seconder, record.vote) if x)
     return kept, passages
-
-
-def _nearest_decisions(index: Index, query_vector: np.ndarray, where: dict | None) -> list[ResolutionRecord]:
-    clauses: list[dict] = [{"record_type": "resolution"}]
-    if where:
-        clauses += where.get("$and", [where])
-    hits = index.query("records", query_vector, DECISION_POOL, {"$and": clauses} if len(clauses) > 1 else clauses[0])
-    return [ResolutionRecord.from_row(row) for row, _ in hits]
 
 
 def _record_holding(records: list[ResolutionRecord], section_id: str, text: str) -> ResolutionRecord | None:

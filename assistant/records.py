@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.store import Index, Row
+from ingest.store import Row
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,3 @@ class ResolutionRecord:
             seconder=m.get("seconder"),
             vote=m.get("vote"),
         )
-
-
-def resolutions_in_sections(index: Index, section_ids: list[str]) -> list[ResolutionRecord]:
-    if not section_ids:
-        return []
-    return [ResolutionRecord.from_row(r) for r in index.records("resolution", {"section_id": {"$in": section_ids}})]
-
-
-def chunk_ids_of_sections(index: Index, section_ids: list[str]) -> list[str]:
-    if not section_ids:
-        return []
-    return [r.id for r in index.get("chunks", where={"section_id": {"$in": section_ids}})]

@@ -5,11 +5,12 @@ number means that minute, whatever the embedding thinks."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
-from assistant.retrieval import Passage, Retrieval, SentenceHit
-from ingest.store import Index
+from assistant.retrieval import Retrieval, SentenceHit
+from assistant.snapshot import IndexSnapshot
 
 REFERENCE_SCORE = 1.0
 """Score given to a passage the question names, so it ranks first."""
@@ -36,27 +37,27 @@ def referenced_sections(question: str) -> list[str]:
 
 
 def add_referenced(
-    index: Index, question: str, query_vector: np.ndarray, retrieval: Retrieval, where: dict | None = None
+    snapshot: IndexSnapshot,
+    question: str,
+    query_vector: np.ndarray,
+    retrieval: Retrieval,
+    filters: dict[str, Any] | None = None,
 ) -> Retrieval:
-    """Put the passages the question names first (within the search's filter ``where``), with
-    their sentences as answer candidates."""
+    """Put the passages the question names first (within the search's ``filters``), with their
+    sentences as answer candidates."""
     refs = referenced_sections(question)
     if not refs:
         return retrieval
-    clause: dict = {"section_number": {"$in": refs}}
-    rows = index.get("chunks", where={"$and": [clause, where]} if where else clause)
-    if not rows:
+    named = snapshot.passages_where(filters, section_number=refs)
+    if not named:
         return retrieval
-    named = [Passage.from_row(row, REFERENCE_SCORE) for row in rows]
+    for p in named:
+        p.score = REFERENCE_SCORE
     named_ids = {p.chunk_id for p in named}
     passages = named + [p for p in retrieval.passages if p.chunk_id not in named_ids]
-    sentence_rows = index.get("sentences", where={"chunk_id": {"$in": sorted(named_ids)}}, include_vectors=True)
     extra = [
-        SentenceHit.from_row(
-            row,
-            max(float(np.dot(row.vector, query_vector)) if row.vector is not None else 0.0, 0.0) + REFERENCE_SCORE / 2,
-        )
-        for row in sentence_rows
+        SentenceHit(s.sentence_id, s.chunk_id, s.text, s.page, s.ordinal, max(dense, 0.0) + REFERENCE_SCORE / 2)
+        for s, dense in snapshot.sentences_of(sorted(named_ids), query_vector)
     ]
     seen = {s.sentence_id for s in extra}
     sentences = sorted(extra + [s for s in retrieval.sentences if s.sentence_id not in seen], key=lambda s: -s.score)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ingest.lexical import LiveLexicalIndex
 from ingest.store import Index, Row
+
+if TYPE_CHECKING:
+    from assistant.snapshot import IndexSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +151,7 @@ def retrieve(
     k: int,
     filters: dict[str, Any] | None = None,
     lexical: LiveLexicalIndex | None = None,
+    snapshot: IndexSnapshot | None = None,
     query_text: str = "",
     lexical_k: int = 30,
     rrf_k: int = 60,
@@ -156,7 +160,8 @@ def retrieve(
 
     With a lexical index, three rankings are fused by reciprocal rank fusion — dense over chunks,
     BM25, and chunks by their nearest sentence — a passage scoring the sum of 1 / (rrf_k + rank)
-    over the lists it appears in.
+    over the lists it appears in. Passages found by BM25 alone are read from ``snapshot`` when
+    given (else from the index).
     """
     where = build_filter(filters)
     dated = bool(filters and (filters.get("date_from") or filters.get("date_to")))
@@ -172,7 +177,9 @@ def retrieve(
     sentences = [SentenceHit.from_row(row, score) for row, score in sent_hits if _date_ok(row.metadata, filters)]
     if lexical is not None and query_text:
         allowed = None
-        if where is not None or dated:
+        if (where is not None or dated) and snapshot is not None:
+            allowed = {p.chunk_id for p in snapshot.passages_where(filters)}
+        elif where is not None or dated:
             allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
         lexical_hits = lexical.search(query_text, lexical_k, allowed)
         lexical_ids = [chunk_id for chunk_id, _ in lexical_hits]
@@ -186,7 +193,8 @@ def retrieve(
         rows = {row.id: row for row, _ in dense}
         missing = [i for i in top if i not in rows]
         # The lexical index may name a chunk deleted since it was built: skip what Chroma no longer has.
-        rows.update({row.id: row for row in index.get("chunks", ids=missing)})
+        got = snapshot.rows(missing) if snapshot is not None else index.get("chunks", ids=missing)
+        rows.update({row.id: row for row in got})
         passages = [Passage.from_row(rows[i], fused[i]) for i in top if i in rows]
         lexical_scores = dict(lexical_hits)
     else:

@@ -23,8 +23,9 @@ from assistant.glossary import Glossary
 from assistant.llm import LLMWriter
 from assistant.question import Question, read_question
 from assistant.references import add_referenced
-from assistant.retrieval import Passage, Retrieval, build_filter, retrieve
+from assistant.retrieval import Passage, Retrieval, retrieve
 from assistant.scorer import MODEL_PATH, AnswerScorer
+from assistant.snapshot import IndexSnapshot
 from ingest.embeddings import Embedder, MiniLMEmbedder
 from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex, terms
 from ingest.settings import Settings
@@ -73,6 +74,7 @@ class Assistant:
         self._common: set[str] | None = None
         self._rarity: dict[str, float] | None = None
         self._lexical: LiveLexicalIndex | None = None
+        self._snapshot: IndexSnapshot | None = None
         self.writer = LLMWriter.from_settings(settings)
         """Writes answers from the evidence when an LLM endpoint is configured; None otherwise."""
         self._lock = threading.Lock()
@@ -97,10 +99,12 @@ class Assistant:
         lexical = self._lexical
         if lexical is not None:  # outside the lock: readers carry on with the index they have meanwhile
             lexical.refresh_now()
+        snapshot = IndexSnapshot.read(self.index) if self._snapshot is not None else None
         with self._lock:
             self._glossary = None
             self._common = None
             self._rarity = None
+            self._snapshot = snapshot
 
     @property
     def lexical(self) -> LiveLexicalIndex:
@@ -109,6 +113,14 @@ class Assistant:
             if self._lexical is None:
                 self._lexical = LiveLexicalIndex(self.index)
             return self._lexical
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        """The passages, sentences and decision records of the index, read once per generation."""
+        with self._lock:
+            if self._snapshot is None:
+                self._snapshot = IndexSnapshot.read(self.index)
+            return self._snapshot
 
     @property
     def glossary(self) -> Glossary:
@@ -129,11 +141,12 @@ class Assistant:
 
     def _vocabulary(self) -> tuple[set[str], dict[str, float]]:
         """Both word caches, from one read of every stored passage."""
+        snapshot = self.snapshot
         with self._lock:
             if self._common is None or self._rarity is None:
                 common: set[str] = set()
                 counts: Counter[str] = Counter()
-                rows = self.index.get("chunks")
+                rows = list(snapshot.chunks.values())
                 for row in rows:
                     common.update(w.strip(".,;:()'’\"") for w in row.text.split() if w[:1].islower())
                     counts.update(set(terms(row.text)))
@@ -148,7 +161,7 @@ class Assistant:
         self.embedder.embed(["warm up"])
         # What follows is read at this generation: the first question need not check again.
         self._generation, self._checked_at = self.index.generation(), time.monotonic()
-        _ = self.lexical, self.glossary
+        _ = self.lexical, self.glossary, self.snapshot
         self._vocabulary()
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
@@ -180,21 +193,22 @@ class Assistant:
             query_text = f"{previous.text} {q.text}"  # "And who seconded it?" searches with what "it" was
         query_text = self.glossary.expand(query_text)
         vector = self.embedder.embed([query_text])[0]
-        where = build_filter(filters)
+        snapshot = self.snapshot
         retrieval = retrieve(
             self.index,
             vector,
             self.settings.retrieve_k,
             filters or None,
             lexical=self.lexical,
+            snapshot=snapshot,
             query_text=query_text,
             lexical_k=self.settings.lexical_k,
             rrf_k=self.settings.rrf_k,
         )
-        retrieval = add_referenced(self.index, q.text, vector, retrieval, where)
+        retrieval = add_referenced(snapshot, q.text, vector, retrieval, filters)
         # A follow-up asks for something new: the scorer knows which sentences the last answer quoted.
         before = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
-        candidates, passages = gather(self.index, retrieval, vector, where, before, filters)
+        candidates, passages = gather(snapshot, retrieval, vector, before, filters)
         rarity = self.word_rarity()
         stats = pool_stats(q, candidates, passages, retrieval, rarity)
         common = self.common_words()
