@@ -88,7 +88,7 @@ def load_set(path: Path) -> list[dict[str, Any]]:
                 raise ValueError(f"{path.name}, line {number}: not valid JSON ({exc.msg})") from exc
             if not isinstance(row, dict):
                 raise ValueError(f"{path.name}, line {number}: not a JSON object")
-            if path == BUNDLED_SET:
+            if path.resolve() == BUNDLED_SET.resolve():
                 row.setdefault("body", BUNDLED_BODY)
                 row.setdefault("doc", "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf")
             rows.append(row)
