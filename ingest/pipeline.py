@@ -34,7 +34,7 @@ from ingest.pages import extract_pages, file_sha256, read_file
 from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
 from ingest.settings import Settings
-from ingest.store import Index, Row
+from ingest.store import Index, Recovery, Row
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     """(file, the already ingested file with the same bytes): skipped, not an error."""
-    recovered: list[str] = field(default_factory=list)
-    """Files an earlier, interrupted ingest left half-written; their partial rows were removed."""
+    recovered: list[Recovery] = field(default_factory=list)
+    """Files an earlier, interrupted ingest left unsettled, and which version of each is in the index now."""
     documents: int = 0
     sections: int = 0
     chunks: int = 0
@@ -101,10 +101,7 @@ class IngestReport:
             f"{self.embedded} texts embedded, {self.reused} reused, {self.seconds:.1f} s",
         ]
         parts += [f"{name}: already ingested as {twin}; skipped" for name, twin in self.duplicates]
-        if self.recovered:
-            parts.append(
-                "recovered from an interrupted ingest: removed the partial rows of " + ", ".join(self.recovered)
-            )
+        parts += [f"recovered from an interrupted ingest: {r.message}" for r in self.recovered]
         return "\n".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -282,9 +279,9 @@ class Ingestor:
             self._finish(report)
         return bool(report.removed)
 
-    def recover(self) -> list[str]:
-        """Repair what an interrupted ingest left (see :meth:`Index.recover_pending`) without
-        ingesting anything; every ingest does this first anyway. Returns the files repaired."""
+    def recover(self) -> list[Recovery]:
+        """Settle what an interrupted ingest left (see :meth:`Index.recover_pending`) without
+        ingesting anything; every ingest does this first anyway. Returns what was done per file."""
         report = IngestReport()
         with writer_lock(self.settings):
             self._recover(report)
@@ -292,7 +289,7 @@ class Ingestor:
         return report.recovered
 
     def _recover(self, report: IngestReport) -> None:
-        """Before anything else a writer does: remove the rows of files a dead writer left half-written."""
+        """Before anything else a writer does: settle the files a dead writer left part-way."""
         report.recovered.extend(self.index.recover_pending())
 
     def _ingest_locked(

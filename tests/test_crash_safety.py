@@ -33,7 +33,17 @@ from ingest.bootstrap import ensure_index
 from ingest.lexical import CURRENT_FILE, LexicalIndex, lexical_dir
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
-from ingest.store import COLLECTIONS, META_TYPE, Index
+from ingest.store import (
+    COLLECTIONS,
+    FINISHED_NEW,
+    FINISHED_REMOVAL,
+    KEPT_PREVIOUS,
+    META_TYPE,
+    REMOVED_PARTIAL,
+    UNSETTLED,
+    Index,
+    Recovery,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -74,28 +84,35 @@ print(json.dumps(report.as_dict()))
 """
 
 #: Straight after the kill: point → pending markers (file → state) and the files half present.
+#: A replacement stages its new rows where no reader looks, so until its switch A is whole v1.
 LEFT_BY_KILL: dict[str, tuple[dict[str, str], set[str]]] = {
-    "mid_remove": ({B: "writing"}, {B}),
+    "mid_remove": ({B: "removing"}, {B}),
     "after_parse": ({}, set()),
     "mid_embedding": ({}, set()),
-    "after_pending_marker": ({A: "writing"}, set()),
-    "mid_chroma_write": ({A: "writing"}, {A}),
-    "before_file_record": ({A: "writing"}, {A}),
+    "after_pending_marker": ({A: "staging"}, set()),
+    "mid_staging": ({A: "staging"}, set()),
+    "before_switch": ({A: "switching"}, set()),
+    "mid_chroma_write": ({A: "switching"}, {A}),
+    "before_file_record": ({A: "switching"}, {A}),
     "before_marker_clear": ({A: "committed"}, set()),
     "mid_chroma_write@2": ({C: "writing"}, {C}),
     "after_chroma_write": ({}, set()),
 }
 
-#: After recovery: point → (state of each file, files whose partial rows recovery removed).
-EXPECTED: dict[str, tuple[dict[str, str], list[str]]] = {
-    "mid_remove": ({A: "v1", B: "absent", C: "absent", D: "absent"}, [B]),
+#: After recovery: point → (state of each file, (file, what recovery did) per file it settled).
+#: A replacement interrupted before its switch keeps v1; one interrupted in its switch is finished
+#: as v2; a new file interrupted part-way is removed (the next ingest writes it again).
+EXPECTED: dict[str, tuple[dict[str, str], list[tuple[str, str]]]] = {
+    "mid_remove": ({A: "v1", B: "absent", C: "absent", D: "absent"}, [(B, FINISHED_REMOVAL)]),
     "after_parse": ({A: "v1", B: "absent", C: "absent", D: "absent"}, []),
     "mid_embedding": ({A: "v1", B: "absent", C: "absent", D: "absent"}, []),
-    "after_pending_marker": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
-    "mid_chroma_write": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
-    "before_file_record": ({A: "absent", B: "absent", C: "absent", D: "absent"}, [A]),
+    "after_pending_marker": ({A: "v1", B: "absent", C: "absent", D: "absent"}, [(A, KEPT_PREVIOUS)]),
+    "mid_staging": ({A: "v1", B: "absent", C: "absent", D: "absent"}, [(A, KEPT_PREVIOUS)]),
+    "before_switch": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [(A, FINISHED_NEW)]),
+    "mid_chroma_write": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [(A, FINISHED_NEW)]),
+    "before_file_record": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [(A, FINISHED_NEW)]),
     "before_marker_clear": ({A: "v2", B: "absent", C: "absent", D: "absent"}, []),
-    "mid_chroma_write@2": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [C]),
+    "mid_chroma_write@2": ({A: "v2", B: "absent", C: "absent", D: "absent"}, [(C, REMOVED_PARTIAL)]),
     "after_chroma_write": ({A: "v2", B: "absent", C: "v2", D: "v2"}, []),
 }
 
@@ -132,6 +149,10 @@ def file_digest(index: Index, source_file: str) -> str | None:
             meta = {k: v for k, v in row.metadata.items() if k not in VOLATILE}
             h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(meta, sort_keys=True)}\n".encode())
     return h.hexdigest() if found else None
+
+
+def staged_rows(index: Index) -> int:
+    return index._staging().count()
 
 
 def chunk_ids(index: Index) -> list[str]:
@@ -200,10 +221,10 @@ def assert_no_half_file_unmarked(world: World, index: Index) -> None:
     for name in FILES:
         state = world.state(index, name)
         if state == "partial":
-            assert pending.get(name) == "writing", (name, pending)
+            assert pending.get(name) in UNSETTLED, (name, pending)
         # A file record is only ever written together with complete rows.
         record = index.file_records().get(name)
-        if record is not None and pending.get(name) != "writing":
+        if record is not None and pending.get(name) not in UNSETTLED:
             assert state in ("v1", "v2"), (name, state)
 
 
@@ -229,8 +250,9 @@ def assert_saved_lexical_not_stale_and_trusted(settings: Settings, index: Index)
 
 
 def assert_whole(world: World, index: Index, settings: Settings, expected: dict[str, str]) -> None:
-    """After recovery: no markers; each file absent or a complete version; lexical entries = chunks."""
+    """After recovery: no markers, nothing staged; each file absent or a complete version; lexical entries = chunks."""
     assert index.pending() == {}
+    assert staged_rows(index) == 0
     assert [r.id for r in index.get("records", where={"record_type": META_TYPE}) if r.id != "meta:generation"] == []
     assert {name: world.state(index, name) for name in FILES} == expected
     assert set(index.file_records()) == {name for name, state in expected.items() if state != "absent"}
@@ -253,7 +275,7 @@ def test_kill_at_each_fault_point_then_recover_and_rerun(world: World, tmp_path:
     expected_states, expected_recovered = EXPECTED[fault]
     embedder = HashEmbedder()
     ingestor = Ingestor(settings, index, embedder)
-    assert ingestor.recover() == expected_recovered
+    assert [(r.source_file, r.outcome) for r in ingestor.recover()] == expected_recovered
     assert_whole(world, index, settings, expected_states)
 
     report = ingestor.sync_folder(world.corpus)
@@ -272,12 +294,12 @@ def test_kill_during_recovery_is_recovered_next_time(world: World, tmp_path: Pat
     index_dir = killed_copy(world, tmp_path, "mid_chroma_write", "mid_recovery")
     settings = settings_for(index_dir, world.corpus)
     index = Index(settings)
-    assert index.pending() == {A: "writing"}
-    assert world.state(index, A) == "partial"  # recovery had deleted some of A's rows, not all
+    assert index.pending() == {A: "switching"}
+    assert world.state(index, A) == "partial"  # recovery had switched A's chunks again, not its other rows
     assert_saved_lexical_not_stale_and_trusted(settings, index)
     report = Ingestor(settings, index, HashEmbedder()).sync_folder(world.corpus)
-    assert report.recovered == [A]
-    assert sorted(report.ingested) == [A, C, D]
+    assert report.recovered == [Recovery(A, FINISHED_NEW)]
+    assert sorted(report.ingested) == [C, D]  # A's switch to v2 was finished from its staged rows
     assert index.digest(ignore=VOLATILE) == world.v2_digest
     assert_whole(world, index, settings, {A: "v2", B: "absent", C: "v2", D: "v2"})
 
@@ -352,7 +374,9 @@ def test_real_cli_killed_mid_write_recovers_on_the_next_run(tmp_path: Path) -> N
         command, cwd=ROOT, env=child_env(**env), capture_output=True, text=True, timeout=600, check=False
     )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert f"recovered from an interrupted ingest: removed the partial rows of {C}" in rerun.stdout
+    assert f"recovered from an interrupted ingest: {C}: an ingest was interrupted while writing it; removed its " in (
+        rerun.stdout
+    )
     assert "1 file(s) ingested, 1 unchanged, 0 removed, 0 failed" in rerun.stdout
 
     settings = Settings.from_env(env={}, index_dir=tmp_path / "index", corpus_dir=corpus, collection_prefix="cli")
@@ -375,7 +399,7 @@ def test_app_start_repairs_what_a_killed_ingest_left(world: World, tmp_path: Pat
     index_dir = killed_copy(world, tmp_path, "mid_chroma_write")
     settings = settings_for(index_dir, world.corpus)
     index = Index(settings)
-    assert index.pending() == {A: "writing"} and world.state(index, A) == "partial"
+    assert index.pending() == {A: "switching"} and world.state(index, A) == "partial"
     assistant = Assistant(settings, index=index, embedder=HashEmbedder())
     assert ensure_index(settings, assistant.index, assistant.embedder) is None
     assert_whole(world, index, settings, EXPECTED["mid_chroma_write"][0])
