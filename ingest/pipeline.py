@@ -13,6 +13,7 @@ import errno
 import fcntl
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -200,11 +201,21 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
     )
 
 
+_held = threading.local()
+"""Lock files this thread holds: a flock taken again through a new handle would wait on itself."""
+
+
 @contextlib.contextmanager
 def writer_lock(settings: Settings) -> Iterator[None]:
-    """One writer at a time: a second ingest waits ``lock_timeout_s``, then says another is running."""
+    """One writer at a time: a second ingest waits ``lock_timeout_s``, then says another is running.
+    Re-entrant in the thread holding it, so uploads store their files and ingest them under one lock."""
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     path = settings.index_dir / "ingest.lock"
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    key = path.resolve()
+    if key in held:
+        yield
+        return
     with open(path, "w") as handle:
         deadline = time.monotonic() + settings.lock_timeout_s
         while True:
@@ -219,9 +230,11 @@ def writer_lock(settings: Settings) -> Iterator[None]:
                         f"another ingest is writing to the index in {settings.index_dir}; try again when it finishes"
                     ) from None
                 time.sleep(LOCK_POLL_S)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -366,14 +367,27 @@ def _assert_busy(ingestor: Ingestor, paths: list[Path], timeout: float) -> None:
 
 
 def test_writer_lock_in_process(settings: Settings, ingestor: Ingestor, index: Index) -> None:
-    # flock belongs to the open file description, so a second open() in this process conflicts too.
+    # flock belongs to the open file description, so another thread of this process conflicts too.
     paths = list(write_corpus(settings.corpus_dir))
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            _assert_busy(ingestor, paths, settings.lock_timeout_s)
+            with pytest.raises(IngestBusyError):
+                ingestor.remove(A)
+        except BaseException as exc:  # pytest.raises failures are not Exceptions; reported below
+            errors.append(exc)
+
     with writer_lock(settings):
-        _assert_busy(ingestor, paths, settings.lock_timeout_s)
-        with pytest.raises(IngestBusyError):
-            ingestor.remove(A)
-    assert index.count("chunks") == 0
-    assert sorted(ingestor.ingest_paths(paths).ingested) == [A, B]
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        thread.join()
+        assert errors == []
+        assert index.count("chunks") == 0
+        # The thread holding the lock may take it again (uploads store and ingest under one lock).
+        assert sorted(ingestor.ingest_paths(paths).ingested) == [A, B]
+    assert sorted(ingestor.ingest_paths(paths).unchanged) == [A, B]
 
 
 def test_writer_lock_held_by_another_process(settings: Settings, ingestor: Ingestor, index: Index) -> None:
