@@ -649,3 +649,21 @@ def test_describe_filters_says_what_was_searched() -> None:
         )
         == "Searched only: 2 document(s); types minutes, report; Kent County Council; meetings … to 2024-12-31."
     )
+
+
+def test_the_documents_tab_says_what_start_up_repaired(settings: Settings, index: Index, synced: Path) -> None:
+    from assistant.service import Assistant
+
+    notices = [
+        "agenda.pdf: its upload was interrupted; it has now been ingested, so the new version is in the index",
+        "minutes <b>.pdf: was in the upload folder but not in the index; it has been ingested",
+    ]
+    assert app.startup_status(notices) == (
+        '<div role="status"><p>When the app started:</p>'
+        "<p>agenda.pdf: its upload was interrupted; it has now been ingested, so the new version is in the index.</p>"
+        "<p>minutes &lt;b&gt;.pdf: was in the upload folder but not in the index; it has been ingested.</p></div>"
+    )
+    assert app.startup_status([]) == app.status_html("")
+    demo = app.build_app(Assistant(settings, index=index, embedder=HashEmbedder()), notices)
+    status = next(c for c in demo.config["components"] if c.get("props", {}).get("elem_id") == "upload-status")
+    assert status["props"]["value"] == app.startup_status(notices)
