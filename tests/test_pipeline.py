@@ -245,6 +245,42 @@ def test_sync_leaves_files_from_other_folders(
     assert set(index.file_records()) == {A, B, "upload.pdf"}
 
 
+def test_cli_rebuild_keeps_uploads_and_says_how_many(
+    settings: Settings,
+    synced: IngestReport,
+    ingestor: Ingestor,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from assistant import cli
+    from ingest.uploads import add_uploads
+
+    incoming = make_text_pdf(tmp_path / "incoming.pdf", [PLANNING_P2, CABINET_P2_CHANGED])
+    assert add_uploads([(incoming, "upload.pdf")], settings, ingestor).added == ["upload.pdf"]
+    for name in ("index_dir", "corpus_dir", "upload_dir", "collection_prefix"):
+        monkeypatch.setenv(f"SCRUTINEER_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setattr("ingest.embeddings.MiniLMEmbedder", lambda *args: HashEmbedder())
+
+    assert cli.main(["ingest", "--rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 file(s) ingested, 0 unchanged, 0 removed, 0 failed\n")
+    assert out.endswith(f"\n1 uploaded file(s) rebuilt from {settings.upload_dir}\n")
+    index = Index(settings)  # the rebuild made new collections
+    assert set(index.file_records()) == {A, B, "upload.pdf"}
+    hits = index.query("chunks", HashEmbedder().vector("longer opening hours at branch libraries"), 1)
+    assert hits[0][0].metadata["source_file"] == "upload.pdf"
+
+    # A plain ingest finds an upload the index lacks and says so; with nothing to do, it says nothing.
+    Ingestor(settings, index, HashEmbedder()).remove("upload.pdf")
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "\nuploads: upload.pdf: was in the upload folder but not in the index; it has been ingested\n"
+    )
+    assert cli.main(["ingest"]) == 0
+    assert "upload" not in capsys.readouterr().out
+
+
 def test_force_reparses_but_reuses_vectors(
     settings: Settings, synced: IngestReport, ingestor: Ingestor, index: Index, fake_embedder: HashEmbedder
 ) -> None:
