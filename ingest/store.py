@@ -143,6 +143,7 @@ class Index:
         self.settings = settings
         self.client = client or make_client(settings)
         self._collections = self._open()
+        self._staging_col: Any = None
 
     def _open(self) -> dict[str, Any]:
         ef_search = self.settings.hnsw_ef_search
@@ -167,6 +168,7 @@ class Index:
         if staging in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(staging)
         self._collections = self._open()
+        self._staging_col = None
 
     def collection(self, name: str) -> Any:
         return self._collections[name]
@@ -387,11 +389,13 @@ class Index:
     def _staging(self) -> Any:
         """The staging collection, created on first use: only writers touch it, so opening an
         index to read never writes a collection."""
-        return self.client.get_or_create_collection(
-            f"{self.settings.collection_prefix}_{STAGING_COLLECTION}",
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-        )
+        if self._staging_col is None:
+            self._staging_col = self.client.get_or_create_collection(
+                f"{self.settings.collection_prefix}_{STAGING_COLLECTION}",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._staging_col
 
     def _staged_rows(self, source_file: str) -> dict[str, list[Row]]:
         """A file's staged rows by the collection they are for, as they were given to :meth:`replace_file`."""

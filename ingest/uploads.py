@@ -306,8 +306,8 @@ def sync_uploads(settings: Settings, ingestor: Ingestor, force: bool = False) ->
         return result
     with writer_lock(settings):
         ingestor.recover()
-        for tmp in folder.glob(f"{INCOMING_PREFIX}*"):
-            tmp.unlink(missing_ok=True)  # half a copy by a dead upload: the intent file tells its story
+        for tmp in [*folder.glob(f"{INCOMING_PREFIX}*"), *folder.glob(f".*{INTENT_SUFFIX}.tmp")]:
+            tmp.unlink(missing_ok=True)  # half a copy or half an intent by a dead upload: nothing to keep
         known = ingestor.index.file_records()
         todo = _interrupted_uploads(folder, known, result)
         known_shas = {meta.get("sha256") for meta in known.values()}
