@@ -359,6 +359,7 @@ def test_real_cli_killed_mid_write_recovers_on_the_next_run(tmp_path: Path) -> N
         "SCRUTINEER_INDEX_DIR": str(tmp_path / "index"),
         "SCRUTINEER_CORPUS_DIR": str(corpus),
         "SCRUTINEER_COLLECTION_PREFIX": "cli",
+        "SCRUTINEER_UPLOAD_DIR": str(tmp_path / "uploads"),  # never the project's own upload folder
     }
     command = [sys.executable, "-m", "assistant.cli", "ingest"]
     killed = subprocess.run(
