@@ -23,6 +23,7 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -48,7 +49,7 @@ from assistant.logins import read_logins
 from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
 from assistant.retrieval import Passage
 from assistant.service import Assistant, ChatSession
-from ingest.bootstrap import ensure_index
+from ingest.bootstrap import start_up
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store import Index
@@ -421,6 +422,14 @@ def status_html(message: str, error: bool = False) -> str:
     return f'<div role="status"><p{css}>{html.escape(message)}</p></div>' if message else '<div role="status"></div>'
 
 
+def startup_status(notices: Sequence[str]) -> str:
+    """The Documents tab's status at start: what start-up repaired or ingested, one line per file."""
+    if not notices:
+        return status_html("")
+    body = "".join(f"<p>{html.escape(line)}.</p>" for line in notices)
+    return f'<div role="status"><p>When the app started:</p>{body}</div>'
+
+
 # ---- pages: which PDF page a citation or a decision shows ---------------------------------------
 
 
@@ -469,7 +478,9 @@ class PageView:
 # ---- the app ------------------------------------------------------------------------------------
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
+    """The app over ``assistant``; ``notices`` (what start-up repaired, :class:`ingest.bootstrap.Startup`)
+    are shown in the Documents tab."""
     settings = assistant.settings
     catalogue = Catalogue(assistant.index, settings)
     pages = PageView(assistant.index, settings, catalogue)
@@ -699,7 +710,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     label="PDF files to add", file_count="multiple", file_types=[".pdf"], elem_id="uploads"
                 )
                 add = gr.Button("Add to the index", variant="primary")
-                upload_status = gr.HTML(status_html(""), elem_id="upload-status", js_on_load=None)
+                upload_status = gr.HTML(startup_status(notices), elem_id="upload-status", js_on_load=None)
                 documents = gr.HTML(render_documents(catalogue.documents()), elem_id="documents", js_on_load=None)
 
         filter_inputs = [doc_filter, type_filter, org_filter, date_from, date_to]
@@ -761,13 +772,13 @@ def serve(
 ) -> gr.Blocks:
     settings = settings or Settings.from_env()
     assistant = Assistant(settings)
-    report = ensure_index(settings, assistant.index, assistant.embedder)
-    if report is not None:
+    startup = start_up(settings, assistant.index, assistant.embedder)
+    if startup.built is not None or startup.notices:
         assistant.refresh()
-    if report is not None:
-        log.warning("built the index: %s", report.summary().replace("\n", "; "))
+    if startup.built is not None:
+        log.warning("built the index: %s", startup.built.summary().replace("\n", "; "))
     assistant.warm_up()
-    demo = build_app(assistant)
+    demo = build_app(assistant, startup.notices)
     demo.launch(
         server_name=host or settings.host,
         server_port=port or settings.port,

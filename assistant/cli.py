@@ -1,6 +1,7 @@
 """The ``scrutineer`` command: a thin layer over ingest and assistant.
 
-scrutineer ingest [PATHS…] [--rebuild]   build or update the index (no paths: sync the corpus folder)
+scrutineer ingest [PATHS…] [--rebuild]   build or update the index (no paths: sync the corpus folder);
+                                         uploads the index lacks are ingested, --rebuild rebuilds them too
 scrutineer ask "QUESTION" [--json]       answer from the index
 scrutineer serve [--host H] [--port P]   the Gradio chat app
 """
@@ -24,6 +25,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.embeddings import MiniLMEmbedder
     from ingest.pipeline import Ingestor, writer_lock
     from ingest.store import Index
+    from ingest.uploads import sync_uploads
 
     index = Index(settings)
     if args.rebuild:
@@ -37,9 +39,20 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         report = ingestor.sync_folder(settings.corpus_dir, force=args.rebuild)
     print(report.summary())
+    # Uploads live outside the corpus folder: a rebuild ingests them again, any run repairs them.
+    uploads = sync_uploads(settings, ingestor, force=args.rebuild)
+    if args.rebuild:
+        print(f"{len(uploads.added)} uploaded file(s) rebuilt from {settings.upload_dir}")
+    refused = {name for name, _ in uploads.failed}
+    for name, line in uploads.notices:
+        if name not in refused:
+            print(f"uploads: {line}")
     for _name, message in report.failed:
         print(f"error: {message}", file=sys.stderr)
-    return 1 if report.failed else 0
+    for name, line in uploads.notices:
+        if name in refused:
+            print(f"error: {line}", file=sys.stderr)
+    return 1 if report.failed or uploads.failed else 0
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="build or update the index from PDFs")
     p.add_argument("paths", nargs="*", help="PDF files (default: sync the corpus folder, removing files gone from it)")
-    p.add_argument("--rebuild", action="store_true", help="start the index over")
+    p.add_argument("--rebuild", action="store_true", help="start the index over (uploaded files are rebuilt too)")
     p = sub.add_parser("ask", help="answer a question from the index")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (the evaluation contract's shape)")

@@ -22,11 +22,13 @@ POINTS: dict[str, str] = {
     "after_parse": "a file parsed, nothing of it embedded or written",
     "mid_embedding": "a file's first batch of new texts embedded, nothing of it written",
     "after_pending_marker": "a file's pending marker written, none of its rows",
+    "mid_staging": "a replacement's new chunks staged, its sentences and records not; the live rows untouched",
+    "before_switch": "a replacement's new rows all staged and its switch begun, no live row changed yet",
     "mid_chroma_write": "a file's chunks written (and its stale chunks deleted), its sentences and records not",
     "before_file_record": "all of a file's rows written, its file record and commit not",
     "before_marker_clear": "a file's file record and commit written, its pending marker not yet cleared",
     "after_chroma_write": "every file written to Chroma, the lexical index not yet refreshed",
-    "mid_recovery": "recovery of a half-written file: some of its rows deleted, its marker not",
+    "mid_recovery": "recovery of an unsettled file: some of its rows deleted or switched, its marker not cleared",
 }
 """Every point, in the order one ingest reaches them, with the state the index is left in."""
 

@@ -13,6 +13,7 @@ import errno
 import fcntl
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from ingest.pages import extract_pages, file_sha256, read_file
 from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
 from ingest.settings import Settings
-from ingest.store import Index, Row
+from ingest.store import Index, Recovery, Row
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,8 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     """(file, the already ingested file with the same bytes): skipped, not an error."""
-    recovered: list[str] = field(default_factory=list)
-    """Files an earlier, interrupted ingest left half-written; their partial rows were removed."""
+    recovered: list[Recovery] = field(default_factory=list)
+    """Files an earlier, interrupted ingest left unsettled, and which version of each is in the index now."""
     documents: int = 0
     sections: int = 0
     chunks: int = 0
@@ -101,10 +102,7 @@ class IngestReport:
             f"{self.embedded} texts embedded, {self.reused} reused, {self.seconds:.1f} s",
         ]
         parts += [f"{name}: already ingested as {twin}; skipped" for name, twin in self.duplicates]
-        if self.recovered:
-            parts.append(
-                "recovered from an interrupted ingest: removed the partial rows of " + ", ".join(self.recovered)
-            )
+        parts += [f"recovered from an interrupted ingest: {r.message}" for r in self.recovered]
         return "\n".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -203,11 +201,21 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
     )
 
 
+_held = threading.local()
+"""Lock files this thread holds: a flock taken again through a new handle would wait on itself."""
+
+
 @contextlib.contextmanager
 def writer_lock(settings: Settings) -> Iterator[None]:
-    """One writer at a time: a second ingest waits ``lock_timeout_s``, then says another is running."""
+    """One writer at a time: a second ingest waits ``lock_timeout_s``, then says another is running.
+    Re-entrant in the thread holding it, so uploads store their files and ingest them under one lock."""
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     path = settings.index_dir / "ingest.lock"
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    key = path.resolve()
+    if key in held:
+        yield
+        return
     with open(path, "w") as handle:
         deadline = time.monotonic() + settings.lock_timeout_s
         while True:
@@ -222,9 +230,11 @@ def writer_lock(settings: Settings) -> Iterator[None]:
                         f"another ingest is writing to the index in {settings.index_dir}; try again when it finishes"
                     ) from None
                 time.sleep(LOCK_POLL_S)
+        held.add(key)
         try:
             yield
         finally:
+            held.discard(key)
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -282,9 +292,9 @@ class Ingestor:
             self._finish(report)
         return bool(report.removed)
 
-    def recover(self) -> list[str]:
-        """Repair what an interrupted ingest left (see :meth:`Index.recover_pending`) without
-        ingesting anything; every ingest does this first anyway. Returns the files repaired."""
+    def recover(self) -> list[Recovery]:
+        """Settle what an interrupted ingest left (see :meth:`Index.recover_pending`) without
+        ingesting anything; every ingest does this first anyway. Returns what was done per file."""
         report = IngestReport()
         with writer_lock(self.settings):
             self._recover(report)
@@ -292,7 +302,7 @@ class Ingestor:
         return report.recovered
 
     def _recover(self, report: IngestReport) -> None:
-        """Before anything else a writer does: remove the rows of files a dead writer left half-written."""
+        """Before anything else a writer does: settle the files a dead writer left part-way."""
         report.recovered.extend(self.index.recover_pending())
 
     def _ingest_locked(

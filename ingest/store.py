@@ -43,7 +43,30 @@ PENDING_PREFIX = "meta:pending:"
 """Ids of pending markers: ``meta:pending:<source file>``, written before a file's rows change and
 cleared after (see :meth:`Index.replace_file`)."""
 WRITING = "writing"
+STAGING = "staging"
+SWITCHING = "switching"
+REMOVING = "removing"
 COMMITTED = "committed"
+UNSETTLED = (WRITING, SWITCHING, REMOVING)
+"""Marker states under which a file's live rows may be a mix of versions."""
+STAGING_COLLECTION = "staging"
+"""``<prefix>_staging`` holds a replacement's new rows until they are complete; nothing searches it."""
+STAGED_IN = "staged_in"
+"""Metadata key of a staged row: the collection it is for (its id is ``<collection>:<id>``)."""
+
+KEPT_PREVIOUS = "kept_previous"
+FINISHED_NEW = "finished_new"
+REMOVED_PARTIAL = "removed_partial"
+FINISHED_REMOVAL = "finished_removal"
+_RECOVERY_MESSAGES = {
+    KEPT_PREVIOUS: "an ingest of its new version was interrupted before the new version was complete;"
+    " the previous version is still in the index",
+    FINISHED_NEW: "an ingest of its new version was interrupted while switching to it; the switch was finished,"
+    " so the new version is in the index",
+    REMOVED_PARTIAL: "an ingest was interrupted while writing it; removed its {rows} partial rows,"
+    " so it is not in the index",
+    FINISHED_REMOVAL: "its removal from the index was interrupted; the removal was finished",
+}
 
 
 @dataclass
@@ -54,6 +77,21 @@ class Row:
     text: str
     metadata: dict[str, Any]
     vector: np.ndarray | None = None
+
+
+@dataclass
+class Recovery:
+    """What recovery did to one file a writer left unsettled, and so which version is in the index."""
+
+    source_file: str
+    outcome: str
+    """One of ``kept_previous``, ``finished_new``, ``removed_partial``, ``finished_removal``."""
+    rows: int = 0
+    """Rows removed (``removed_partial``)."""
+
+    @property
+    def message(self) -> str:
+        return f"{self.source_file}: " + _RECOVERY_MESSAGES[self.outcome].format(rows=self.rows)
 
 
 def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +143,7 @@ class Index:
         self.settings = settings
         self.client = client or make_client(settings)
         self._collections = self._open()
+        self._staging_col: Any = None
 
     def _open(self) -> dict[str, Any]:
         ef_search = self.settings.hnsw_ef_search
@@ -125,7 +164,11 @@ class Index:
         """Delete everything (``scrutineer ingest --rebuild``); call it under the writer lock."""
         for name in COLLECTIONS:
             self.client.delete_collection(f"{self.settings.collection_prefix}_{name}")
+        staging = f"{self.settings.collection_prefix}_{STAGING_COLLECTION}"
+        if staging in {c.name for c in self.client.list_collections()}:
+            self.client.delete_collection(staging)
         self._collections = self._open()
+        self._staging_col = None
 
     def collection(self, name: str) -> Any:
         return self._collections[name]
@@ -226,7 +269,10 @@ class Index:
 
     # ---- writing -------------------------------------------------------------------------
     def upsert(self, name: str, rows: Sequence[Row]) -> None:
-        col = self._collections[name]
+        self._upsert_into(self._collections[name], rows)
+
+    @staticmethod
+    def _upsert_into(col: Any, rows: Sequence[Row]) -> None:
         for start in range(0, len(rows), WRITE_BATCH):
             part = rows[start : start + WRITE_BATCH]
             col.upsert(
@@ -253,22 +299,53 @@ class Index:
             offset += GET_BATCH
 
     def replace_file(self, source_file: str, rows: dict[str, list[Row]], file_row: Row) -> None:
-        """Replace a file's rows as a whole, crash-safely.
+        """Replace a file's rows as a whole, crash-safely, keeping its previous version searchable
+        until the new one is complete.
 
-        1. A pending marker for the file and a new generation, in one write: from here on the
-           file's rows cannot be trusted, and derived indexes are stale.
-        2. Its new rows, collection by collection, each followed by deleting its rows that are
-           no longer produced.
-        3. Its file record, the marker marked committed and a new generation, in one write.
-        4. The marker cleared.
+        A file already in the index (a replacement):
 
-        A crash anywhere before 3 leaves a marker in the ``writing`` state; :meth:`recover_pending`
-        (run by the writer before anything else) then removes all of the file's rows, so the file
-        is absent and the next ingest writes it again. A crash between 3 and 4 leaves a committed
-        marker over complete content, which recovery just clears."""
+        1. A ``staging`` marker. The new rows go into the staging collection, which no reader
+           searches; the live rows stay the previous version. A crash here: recovery drops the
+           staged rows and the previous version stays, whole.
+        2. A ``switching`` marker and a new generation, in one write: the new version is
+           complete in staging, so from here recovery finishes the switch from it.
+        3. The switch (:meth:`_apply`), as a new file is written.
+
+        A new file (nothing to keep) is written straight in: a ``writing`` marker and a new
+        generation, then :meth:`_apply`; a crash before its commit leaves the marker, and
+        recovery removes the partial rows, so the file is absent and the next ingest writes it.
+
+        :meth:`_apply` writes the new rows collection by collection, each followed by deleting the
+        file's rows no longer produced; then the file record, the marker marked committed and a
+        new generation in one write; then clears the staged rows and the marker. A crash after
+        the commit leaves a committed marker over complete content, which recovery just clears."""
         dim = int(np.asarray(file_row.vector).size)
-        self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+        if not any(self.ids_of_file(name, source_file) for name in COLLECTIONS):
+            self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+            faults.reached("after_pending_marker")
+            self._apply(source_file, rows, file_row, dim)
+            return
+        staging = self._staging()  # created before the marker that names it
+        self.upsert("records", [self._marker_row(source_file, STAGING, dim)])  # live rows unchanged: no generation
         faults.reached("after_pending_marker")
+        self._clear_staged(source_file)  # an earlier attempt's, should recovery have been skipped
+        for name in COLLECTIONS:
+            staged = [
+                Row(f"{name}:{r.id}", r.text, {**r.metadata, STAGED_IN: name}, r.vector)
+                for r in rows.get(name, []) + ([file_row] if name == "records" else [])
+            ]
+            self._upsert_into(staging, staged)
+            if name == "chunks":
+                faults.reached("mid_staging")
+        # One write: the switch begins and derived indexes are stale before the first live row changes.
+        self.upsert("records", [self._marker_row(source_file, SWITCHING, dim), self._meta_row(dim)])
+        faults.reached("before_switch")
+        self._apply(source_file, rows, file_row, dim)
+
+    def _apply(
+        self, source_file: str, rows: dict[str, list[Row]], file_row: Row, dim: int, recovering: bool = False
+    ) -> None:
+        """Write a file's complete new rows over its live ones, then commit (see :meth:`replace_file`)."""
         for name in COLLECTIONS:
             new = rows.get(name, [])
             self.upsert(name, new)
@@ -276,11 +353,14 @@ class Index:
             stale = [i for i in self.ids_of_file(name, source_file) if i not in keep]
             self.delete(name, stale)
             if name == "chunks":
-                faults.reached("mid_chroma_write")
-        faults.reached("before_file_record")
+                faults.reached("mid_recovery" if recovering else "mid_chroma_write")
+        if not recovering:
+            faults.reached("before_file_record")
         # One write, so the file record, the commit and the generation land together or not at all.
         self.upsert("records", [file_row, self._marker_row(source_file, COMMITTED, dim), self._meta_row(dim)])
-        faults.reached("before_marker_clear")
+        if not recovering:
+            faults.reached("before_marker_clear")
+        self._clear_staged(source_file)
         self.delete("records", [PENDING_PREFIX + source_file])
 
     def remove_file(self, source_file: str) -> int:
@@ -290,7 +370,7 @@ class Index:
         dim = self._vector_dim()
         if dim is None or not any(found.values()):
             return 0  # nothing to remove, so the generation stays as it is
-        self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+        self.upsert("records", [self._marker_row(source_file, REMOVING, dim), self._meta_row(dim)])
         self._delete_file_rows(source_file, found, fault_point="mid_remove")
         self.upsert("records", [self._meta_row(dim)])
         self.delete("records", [PENDING_PREFIX + source_file])
@@ -305,11 +385,50 @@ class Index:
             self.delete(name, ordered)
             faults.reached(fault_point)
 
+    # ---- staging -------------------------------------------------------------------------
+    def _staging(self) -> Any:
+        """The staging collection, created on first use: only writers touch it, so opening an
+        index to read never writes a collection."""
+        if self._staging_col is None:
+            self._staging_col = self.client.get_or_create_collection(
+                f"{self.settings.collection_prefix}_{STAGING_COLLECTION}",
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._staging_col
+
+    def _staged_rows(self, source_file: str) -> dict[str, list[Row]]:
+        """A file's staged rows by the collection they are for, as they were given to :meth:`replace_file`."""
+        col = self._staging()
+        out: dict[str, list[Row]] = {name: [] for name in COLLECTIONS}
+        offset = 0
+        while True:
+            got = col.get(
+                where={"source_file": source_file},
+                include=["documents", "metadatas", "embeddings"],
+                limit=GET_BATCH,
+                offset=offset,
+            )
+            batch = _rows(got, with_vectors=True)
+            for row in batch:
+                name = str(row.metadata.pop(STAGED_IN))
+                out[name].append(Row(row.id[len(name) + 1 :], row.text, row.metadata, row.vector))
+            if len(batch) < GET_BATCH:
+                return out
+            offset += GET_BATCH
+
+    def _clear_staged(self, source_file: str) -> None:
+        col = self._staging()
+        while ids := col.get(where={"source_file": source_file}, include=[], limit=GET_BATCH)["ids"]:
+            col.delete(ids=ids)
+
     # ---- crash recovery ------------------------------------------------------------------
     def pending(self) -> dict[str, str]:
-        """Files with a pending marker, by name, with its state: ``writing`` (being written now by
-        the writer, or half-written by one that died) or ``committed`` (complete, marker not yet
-        cleared). Readers that must never see a half-written file can leave out ``writing`` ones."""
+        """Files with a pending marker, by name, with its state: ``writing`` (a new file being
+        written, or half-written by a writer that died), ``staging`` (its new version being
+        staged: the live rows are still the previous version, whole), ``switching`` (live rows
+        between versions), ``removing`` or ``committed`` (complete, marker not yet cleared).
+        Readers that must never see a half-written file can leave out the files in :data:`UNSETTLED`."""
         got = self._collections["records"].get(where={"record_type": META_TYPE}, include=["metadatas"])
         out: dict[str, str] = {}
         for id_, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
@@ -317,29 +436,43 @@ class Index:
                 out[id_[len(PENDING_PREFIX) :]] = str((meta or {}).get("state") or WRITING)
         return out
 
-    def recover_pending(self) -> list[str]:
-        """Undo what a writer that died part-way left: every file still marked ``writing`` has all
-        its rows removed (its file record last, then its marker), so it is either absent or, if
-        it was being removed, gone as intended; committed markers are cleared. Call it under the
-        writer lock, before reading file records. Returns the files whose rows were removed."""
-        pending = self.pending()
-        rolled_back = []
-        for source_file, state in sorted(pending.items()):
-            if state == WRITING:
+    def recover_pending(self) -> list[Recovery]:
+        """Settle what a writer that died part-way left, so every file is whole, and say which
+        version of it is now in the index. By marker state: ``staging`` — the staged rows are
+        dropped, the previous version stays; ``switching`` — the switch is finished from the
+        staged rows, the new version is in; ``writing`` — the new file's partial rows are removed
+        (file record last), it is absent; ``removing`` — the removal is finished; ``committed`` —
+        the marker is cleared. Call it under the writer lock, before reading file records."""
+        recoveries = []
+        for source_file, state in sorted(self.pending().items()):
+            if state == COMMITTED:
+                self._clear_staged(source_file)
+                self.delete("records", [PENDING_PREFIX + source_file])
+                continue
+            if state == STAGING:
+                self._clear_staged(source_file)
+                recovery = Recovery(source_file, KEPT_PREVIOUS)
+            elif state == SWITCHING and (staged := self._staged_rows(source_file))["records"]:
+                file_id = f"file:{source_file}"
+                file_row = next(r for r in staged["records"] if r.id == file_id)
+                staged["records"] = [r for r in staged["records"] if r.id != file_id]
+                dim = int(np.asarray(file_row.vector).size)
+                self.bump_generation(dim)  # derived indexes stale before the first row changes
+                self._apply(source_file, staged, file_row, dim, recovering=True)
+                recovery = Recovery(source_file, FINISHED_NEW)
+            else:  # writing or removing (or a switch whose staged rows are gone): the file goes, file record last
                 found = {name: self.ids_of_file(name, source_file) for name in COLLECTIONS}
                 dim = self._vector_dim()
                 if dim is not None and any(found.values()):
                     self.bump_generation(dim)  # derived indexes stale before the first delete
                     self._delete_file_rows(source_file, found, fault_point="mid_recovery")
                     self.bump_generation(dim)
-                rolled_back.append(source_file)
-                log.warning(
-                    "%s: an earlier ingest stopped part-way through writing it; removed its %d partial rows",
-                    source_file,
-                    sum(len(ids) for ids in found.values()),
-                )
+                rows = sum(len(ids) for ids in found.values())
+                recovery = Recovery(source_file, FINISHED_REMOVAL if state == REMOVING else REMOVED_PARTIAL, rows)
+            log.warning("%s", recovery.message)
+            recoveries.append(recovery)
             self.delete("records", [PENDING_PREFIX + source_file])
-        return rolled_back
+        return recoveries
 
     def bump_generation(self, dim: int) -> str:
         """Write a new generation stamp (vectors of ``dim`` dimensions, as the collection holds)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from ingest.errors import IngestError
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store import Index, Row
-from ingest.uploads import add_uploads, safe_upload_name, store_upload
+from ingest.uploads import add_uploads, safe_upload_name, store_upload, sync_uploads
 
 CABINET_P2 = """3. Highways Maintenance
 The Cabinet received a report on the condition of local roads and footways.
@@ -135,7 +136,13 @@ def test_store_upload_copies_into_the_upload_folder(settings: Settings, tmp_path
     assert stored.path == settings.upload_dir / "Cabinet minutes.pdf"
     assert stored.path.read_bytes() == source.read_bytes()
     assert stored.created and stored.backup is None
-    assert digest(settings.upload_dir) == {"Cabinet minutes.pdf": hashlib.sha256(source.read_bytes()).hexdigest()}
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    # Until it is committed, its intent file says an upload is under way (for start-up, should it die).
+    intent = settings.upload_dir / ".Cabinet minutes.pdf.upload"
+    assert stored.intent == intent
+    assert json.loads(intent.read_text()) == {"sha256": sha, "backup": False, "created": True, "attempts": 1}
+    stored.commit()
+    assert digest(settings.upload_dir) == {"Cabinet minutes.pdf": sha}
 
 
 def test_store_upload_refuses_a_file_over_the_limit(settings: Settings, tmp_path: Path) -> None:
@@ -218,6 +225,30 @@ def test_a_bad_replacement_keeps_the_stored_file_and_the_index(
     assert result.added == []
     assert result.failed == [
         ("minutes.pdf", "minutes.pdf: is not a PDF file (it looks like plain text); only PDFs can be ingested")
+    ]
+    assert digest(settings.upload_dir) == files_before
+    assert index.digest() == index_before
+
+
+def test_an_upload_cut_short_before_its_file_was_stored_is_put_back_at_start(
+    settings: Settings, ingestor: Ingestor, index: Index, tmp_path: Path
+) -> None:
+    good = make_text_pdf(tmp_path / "good.pdf", [CABINET, CABINET_P2])
+    assert add_uploads([(good, "minutes.pdf")], settings, ingestor).added == ["minutes.pdf"]
+    files_before, index_before = digest(settings.upload_dir), index.digest()
+    # What store_upload leaves when killed after writing its intent file, before its copy landed.
+    intent = {"sha256": "0" * 64, "backup": True, "created": False, "attempts": 1}
+    (settings.upload_dir / ".minutes.pdf.upload").write_text(json.dumps(intent))
+    (settings.upload_dir / ".incoming-abc123.pdf").write_bytes(b"%PDF-1.7 half a copy")
+
+    result = sync_uploads(settings, ingestor)
+
+    assert result.notices == [
+        (
+            "minutes.pdf",
+            "minutes.pdf: its upload was interrupted before the file was stored; the previous version is still in"
+            " the index",
+        )
     ]
     assert digest(settings.upload_dir) == files_before
     assert index.digest() == index_before
@@ -618,3 +649,21 @@ def test_describe_filters_says_what_was_searched() -> None:
         )
         == "Searched only: 2 document(s); types minutes, report; Kent County Council; meetings … to 2024-12-31."
     )
+
+
+def test_the_documents_tab_says_what_start_up_repaired(settings: Settings, index: Index, synced: Path) -> None:
+    from assistant.service import Assistant
+
+    notices = [
+        "agenda.pdf: its upload was interrupted; it has now been ingested, so the new version is in the index",
+        "minutes <b>.pdf: was in the upload folder but not in the index; it has been ingested",
+    ]
+    assert app.startup_status(notices) == (
+        '<div role="status"><p>When the app started:</p>'
+        "<p>agenda.pdf: its upload was interrupted; it has now been ingested, so the new version is in the index.</p>"
+        "<p>minutes &lt;b&gt;.pdf: was in the upload folder but not in the index; it has been ingested.</p></div>"
+    )
+    assert app.startup_status([]) == app.status_html("")
+    demo = app.build_app(Assistant(settings, index=index, embedder=HashEmbedder()), notices)
+    status = next(c for c in demo.config["components"] if c.get("props", {}).get("elem_id") == "upload-status")
+    assert status["props"]["value"] == app.startup_status(notices)

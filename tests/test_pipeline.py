@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -244,6 +245,42 @@ def test_sync_leaves_files_from_other_folders(
     assert set(index.file_records()) == {A, B, "upload.pdf"}
 
 
+def test_cli_rebuild_keeps_uploads_and_says_how_many(
+    settings: Settings,
+    synced: IngestReport,
+    ingestor: Ingestor,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from assistant import cli
+    from ingest.uploads import add_uploads
+
+    incoming = make_text_pdf(tmp_path / "incoming.pdf", [PLANNING_P2, CABINET_P2_CHANGED])
+    assert add_uploads([(incoming, "upload.pdf")], settings, ingestor).added == ["upload.pdf"]
+    for name in ("index_dir", "corpus_dir", "upload_dir", "collection_prefix"):
+        monkeypatch.setenv(f"SCRUTINEER_{name.upper()}", str(getattr(settings, name)))
+    monkeypatch.setattr("ingest.embeddings.MiniLMEmbedder", lambda *args: HashEmbedder())
+
+    assert cli.main(["ingest", "--rebuild"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 file(s) ingested, 0 unchanged, 0 removed, 0 failed\n")
+    assert out.endswith(f"\n1 uploaded file(s) rebuilt from {settings.upload_dir}\n")
+    index = Index(settings)  # the rebuild made new collections
+    assert set(index.file_records()) == {A, B, "upload.pdf"}
+    hits = index.query("chunks", HashEmbedder().vector("longer opening hours at branch libraries"), 1)
+    assert hits[0][0].metadata["source_file"] == "upload.pdf"
+
+    # A plain ingest finds an upload the index lacks and says so; with nothing to do, it says nothing.
+    Ingestor(settings, index, HashEmbedder()).remove("upload.pdf")
+    assert cli.main(["ingest"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "\nuploads: upload.pdf: was in the upload folder but not in the index; it has been ingested\n"
+    )
+    assert cli.main(["ingest"]) == 0
+    assert "upload" not in capsys.readouterr().out
+
+
 def test_force_reparses_but_reuses_vectors(
     settings: Settings, synced: IngestReport, ingestor: Ingestor, index: Index, fake_embedder: HashEmbedder
 ) -> None:
@@ -366,14 +403,27 @@ def _assert_busy(ingestor: Ingestor, paths: list[Path], timeout: float) -> None:
 
 
 def test_writer_lock_in_process(settings: Settings, ingestor: Ingestor, index: Index) -> None:
-    # flock belongs to the open file description, so a second open() in this process conflicts too.
+    # flock belongs to the open file description, so another thread of this process conflicts too.
     paths = list(write_corpus(settings.corpus_dir))
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            _assert_busy(ingestor, paths, settings.lock_timeout_s)
+            with pytest.raises(IngestBusyError):
+                ingestor.remove(A)
+        except BaseException as exc:  # pytest.raises failures are not Exceptions; reported below
+            errors.append(exc)
+
     with writer_lock(settings):
-        _assert_busy(ingestor, paths, settings.lock_timeout_s)
-        with pytest.raises(IngestBusyError):
-            ingestor.remove(A)
-    assert index.count("chunks") == 0
-    assert sorted(ingestor.ingest_paths(paths).ingested) == [A, B]
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        thread.join()
+        assert errors == []
+        assert index.count("chunks") == 0
+        # The thread holding the lock may take it again (uploads store and ingest under one lock).
+        assert sorted(ingestor.ingest_paths(paths).ingested) == [A, B]
+    assert sorted(ingestor.ingest_paths(paths).unchanged) == [A, B]
 
 
 def test_writer_lock_held_by_another_process(settings: Settings, ingestor: Ingestor, index: Index) -> None:
