@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import IngestBusyError, IngestError
+from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
 
@@ -166,7 +166,7 @@ def add_uploads(
         return result
     try:
         report = ingestor.ingest_paths([s.path for s in stored], progress=progress)
-    except (IngestBusyError, IngestError) as exc:
+    except (IngestBusyError, IngestError, IndexUnavailable) as exc:
         for s in stored:
             s.rollback()
             result.failed.append((s.name, str(exc)))
