@@ -611,16 +611,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         return (f'<div role="status">{body}</div>', None, *listings)
 
     @as_messages
-    def ask(
-        question: str,
-        doc_id: str = "",
-        doc_type: str = "",
-        organisation: str = "",
-        date_from: str = "",
-        date_to: str = "",
+    def ask(question: str) -> dict[str, Any]:
+        """Answer one question; the same object as `scrutineer ask --json`."""
+        return assistant.ask(question).contract()
+
+    @as_messages
+    def ask_filtered(
+        question: str, doc_id: str, doc_type: str, organisation: str, date_from: str, date_to: str
     ) -> dict[str, Any]:
-        """Answer one question, optionally only from some papers (as `scrutineer ask` takes them); the same
-        object as `scrutineer ask --json`."""
+        """Answer one question only from some papers, with the filters `scrutineer ask` takes (an empty
+        string: no filter); as `ask` otherwise. A separate endpoint, since a plain HTTP call to `ask`
+        must carry every input and callers send only the question."""
         filters = build_filters(doc_id, doc_type, organisation, date_from, date_to)
         return assistant.ask(question, filters=filters).contract()
 
@@ -781,6 +782,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             api_visibility="private",
         )
         gr.api(ask, api_name="ask")
+        gr.api(ask_filtered, api_name="ask_filtered")
         gr.api(ask_in_session, api_name="ask_session")
     # Gradio answers one event at a time unless told otherwise; the Assistant is safe for concurrent asks.
     demo.queue(default_concurrency_limit=settings.answer_concurrency)

@@ -63,7 +63,7 @@ def test_any_question_and_filters_get_an_answer_or_a_message_within_budget(
 
     started = time.monotonic()
     try:
-        result = client.predict(question, doc_id, doc_type, organisation, date_from, date_to, api_name="/ask")
+        result = client.predict(question, doc_id, doc_type, organisation, date_from, date_to, api_name="/ask_filtered")
     except AppError as exc:
         assert MESSAGES.fullmatch(str(exc)), str(exc)
     else:

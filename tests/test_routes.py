@@ -120,7 +120,7 @@ def test_with_the_login_the_routes_answer(gated: Gated) -> None:
         assert http.post("/login", data={"username": USER, "password": PASSWORD}).status_code == 200
         assert http.get("/config").status_code == 200
         info = http.get("/gradio_api/info").json()
-        assert sorted(info["named_endpoints"]) == ["/ask", "/ask_session"]
+        assert sorted(info["named_endpoints"]) == ["/ask", "/ask_filtered", "/ask_session"]
         assert http.get("/gradio_api/runs").status_code == 404  # run history is off
         http.get("/logout")
         assert http.get("/config").status_code == 401
