@@ -124,3 +124,21 @@ def test_with_the_login_the_routes_answer(gated: Gated) -> None:
         assert http.get("/gradio_api/runs").status_code == 404  # run history is off
         http.get("/logout")
         assert http.get("/config").status_code == 401
+
+
+def test_uploads_land_in_the_apps_own_temp_folder_readable_by_its_user_only(gated: Gated) -> None:
+    import os
+    import stat
+    from pathlib import Path
+
+    with httpx.Client(base_url=gated.url, timeout=30) as http:
+        assert http.post("/login", data={"username": USER, "password": PASSWORD}).status_code == 200
+        response = http.post(
+            "/gradio_api/upload", files={"files": ("minutes.pdf", b"%PDF-1.4 not really", "application/pdf")}
+        )
+    assert response.status_code == 200
+    (stored,) = response.json()
+    path = Path(stored)
+    assert path.is_relative_to(Path(os.environ["GRADIO_TEMP_DIR"]))
+    assert Path(os.environ["GRADIO_TEMP_DIR"]).name == "app-temp"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
