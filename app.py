@@ -14,16 +14,16 @@ way through a second hidden textbox.
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import functools
 import html
 import logging
 import os
 import re
-import tempfile
+import sys
 import threading
-import uuid
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -33,6 +33,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.answer import Answer
 from assistant.catalogue import (
@@ -45,14 +46,16 @@ from assistant.catalogue import (
 )
 from assistant.citations import source_line
 from assistant.export import write_export
-from assistant.logins import read_logins
+from assistant.logins import LoginGate, read_logins
 from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
-from assistant.retrieval import Passage
-from assistant.service import Assistant, ChatSession
+from assistant.question import QuestionRefused
+from assistant.retrieval import Passage, build_filters
+from assistant.service import AnswerOverBudget, Assistant, ChatSession
 from ingest.bootstrap import start_up
+from ingest.errors import IndexUnavailable, IngestError
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
-from ingest.store import Index
+from ingest.store import Index, describe_fault
 from ingest.uploads import add_uploads
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,11 @@ log = logging.getLogger(__name__)
 MAX_API_SESSIONS = 1000
 """Chat sessions the `ask_session` API keeps; the least recently used is forgotten first."""
 MAX_SESSION_ID_CHARS = 128
+TEMP_MAX_AGE_S = 24 * 3600
+"""Files in the app's temporary and export folders older than this are deleted (at start, then daily)."""
+REFUSED = (QuestionRefused, AnswerOverBudget, IndexUnavailable)
+"""Errors whose message is for the person asking: shown as it is, never as Gradio's bare "Error"."""
+EXPORT_FILE = "export-file"
 
 TITLE = "Scrutineer"
 INTRO = (
@@ -349,40 +357,6 @@ def render_documents(entries: list[DocumentEntry]) -> str:
     )
 
 
-def parse_date(text: str | None, label: str) -> str | None:
-    """An ISO date from a filter box, None when empty; ValueError with a plain message otherwise."""
-    value = (text or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ValueError(f"{label}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2024-03-13") from None
-
-
-def build_filters(
-    doc_ids: list[str] | None,
-    doc_types: list[str] | None,
-    organisations: list[str] | None,
-    date_from: str | None,
-    date_to: str | None,
-) -> dict[str, Any] | None:
-    """The ``filters`` of ``Assistant.ask`` from the filter controls; ValueError for a bad date range."""
-    start = parse_date(date_from, "Meetings from")
-    end = parse_date(date_to, "Meetings to")
-    if start and end and start > end:
-        raise ValueError(f"Meetings from ({start}) is after Meetings to ({end})")
-    filters = {
-        "doc_id": list(doc_ids or []),
-        "doc_type": list(doc_types or []),
-        "organisation": list(organisations or []),
-        "date_from": start,
-        "date_to": end,
-    }
-    filters = {k: v for k, v in filters.items() if v}
-    return filters or None
-
-
 def describe_filters(filters: dict[str, Any] | None) -> str:
     if not filters:
         return ""
@@ -428,6 +402,49 @@ def startup_status(notices: Sequence[str]) -> str:
         return status_html("")
     body = "".join(f"<p>{html.escape(line)}.</p>" for line in notices)
     return f'<div role="status"><p>When the app started:</p>{body}</div>'
+
+
+def as_messages(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` with the errors meant for the person (refused question, index unavailable, bad filter)
+    raised as gr.Error, whose message Gradio shows in the page and sends to API clients."""
+
+    @functools.wraps(handler)
+    def shown(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except (*REFUSED, ValueError) as exc:
+            raise gr.Error(str(exc), print_exception=False) from exc
+
+    return shown
+
+
+def prepare_temp_folders(settings: Settings, now: float | None = None) -> int:
+    """Point Gradio's temporary folder at the app's own (``settings.app_temp_dir``, 0700) and delete
+    files there older than a day, left by earlier runs; returns how many were deleted. Must run before
+    the Blocks are made: Gradio reads GRADIO_TEMP_DIR when it creates them."""
+    folder = settings.app_temp_dir
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    cutoff = (time.time() if now is None else now) - TEMP_MAX_AGE_S
+    removed = 0
+    emptied: set[Path] = set()
+    for path in sorted(folder.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
+        try:
+            if path.is_dir() and not path.is_symlink():
+                old = path in emptied or path.stat().st_mtime < cutoff
+                if path != settings.export_dir and old and not any(path.iterdir()):
+                    path.rmdir()
+                    emptied.add(path.parent)
+            elif path.lstat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+                emptied.add(path.parent)
+        except OSError as exc:  # another run using the folder; cleaning up is never worth failing over
+            log.debug("could not clean %s: %s", path, exc)
+    if removed:
+        log.info("deleted %d temporary file(s) older than a day from %s", removed, folder)
+    return removed
 
 
 # ---- pages: which PDF page a citation or a decision shows ---------------------------------------
@@ -485,7 +502,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     catalogue = Catalogue(assistant.index, settings)
     pages = PageView(assistant.index, settings, catalogue)
     ingestor = Ingestor(settings, assistant.index, assistant.embedder)
-    export_root = Path(tempfile.mkdtemp(prefix="scrutineer-exports-"))
+    prepare_temp_folders(settings)
 
     def choices_updates() -> tuple[Any, Any, Any]:
         c = catalogue.filter_choices()
@@ -502,32 +519,41 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         date_to: str,
     ):
         session = session or ChatSession()
-        message = (message or "").strip()
         unchanged = [gr.update()] * 3  # sources, page view, download
-        if not message:
-            return message, history, session, *unchanged, status_html("Type a question first.", error=True)
         try:
             filters = build_filters(doc_ids, doc_types, organisations, date_from, date_to)
-        except ValueError as exc:
+            answer = assistant.ask(message or "", session=session, filters=filters)
+        except (*REFUSED, ValueError) as exc:  # ValueError: a bad date filter; the question stays in its box
             return message, history, session, *unchanged, status_html(str(exc), error=True)
-        answer = assistant.ask(message, session=session, filters=filters)
+        message = message.strip()
         turn = len(session.turns)
         history = [
             *history,
             {"role": "user", "content": _md_escape(message)},
             {"role": "assistant", "content": answer_markdown(answer, turn)},
         ]
-        export = write_export(session, export_root / uuid.uuid4().hex)
         return (
             "",
             history,
             session,
             render_sources(answer, turn),
             render_page_view(None, NO_PAGE),
-            gr.update(value=str(export), interactive=True),
+            gr.update(interactive=True),
             status_html(describe_filters(filters)),
         )
 
+    def export_conversation(session: ChatSession | None):
+        """The conversation's one export file, written now (on request, not after every answer)."""
+        if session is None or not session.turns:
+            return gr.update(), status_html("Ask a question first: there is nothing to download yet.", error=True)
+        try:
+            path = write_export(session, settings.export_dir / session.id)
+        except OSError as exc:
+            message = describe_fault(exc, settings) or f"The conversation could not be saved for download ({exc})."
+            return gr.update(), status_html(message, error=True)
+        return gr.update(value=str(path)), gr.update()
+
+    @as_messages
     def show_source(value: str, session: ChatSession | None):
         ref = parse_bridge(value)
         match = re.fullmatch(r"(\d+)-(\d+)", ref or "")
@@ -544,7 +570,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         return render_sources(answer, turn, selected=n), pages.for_passage(n, listed[n - 1], quotes)
 
     def new_conversation():
-        no_export = gr.update(value=None, interactive=False)
+        no_export = gr.update(interactive=False)
         return [], None, render_sources(None), render_page_view(None, NO_PAGE), no_export, status_html("")
 
     def register_html(query: str | None, include_proposals: bool | None, selected: str | None = None) -> str:
@@ -553,9 +579,11 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         entries = catalogue.decisions(query, include_proposals is not False)
         return render_decisions(entries, query, selected)
 
+    @as_messages
     def filter_decisions(query: str, include_proposals: bool):
         return register_html(query, include_proposals)
 
+    @as_messages
     def open_decision(value: str, query: str, include_proposals: bool):
         ref = parse_bridge(value)
         entry = catalogue.decision(unquote(ref)) if ref else None
@@ -572,10 +600,15 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             return (status_html("Choose one or more PDF files first.", error=True), *[gr.update()] * 6)
         progress(0, desc="Storing the files")
         pairs = [(Path(f), Path(f).name) for f in files]
-        # add_uploads reports a busy index (another ingest running) as each file's error.
+        # add_uploads reports a busy or unavailable index (another ingest running, the server gone) as each
+        # file's error, and takes the files out again.
         result = add_uploads(pairs, settings, ingestor, progress=lambda frac, desc: progress(frac, desc=desc))
-        if result.added:
-            assistant.refresh()  # glossary, meeting dates and vocabulary now include the new papers
+        try:
+            if result.added:
+                assistant.refresh()  # glossary, meeting dates and vocabulary now include the new papers
+            listings = (documents_table(), register_html(query, include_proposals), *choices_updates())
+        except IndexUnavailable as exc:
+            listings = (status_html(str(exc), error=True), *[gr.update()] * 4)
         lines = []
         if result.added:
             lines.append("Added and searchable now: " + ", ".join(result.added) + ".")
@@ -585,21 +618,27 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         errors = [message for _, message in result.failed]
         body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
         body += "".join(f'<p class="status-error">Not added. {html.escape(m)}</p>' for m in errors)
-        return (
-            f'<div role="status">{body}</div>',
-            None,
-            documents_table(),
-            register_html(query, include_proposals),
-            *choices_updates(),
-        )
+        return (f'<div role="status">{body}</div>', None, *listings)
 
+    @as_messages
     def ask(question: str) -> dict[str, Any]:
         """Answer one question; the same object as `scrutineer ask --json`."""
         return assistant.ask(question).contract()
 
+    @as_messages
+    def ask_filtered(
+        question: str, doc_id: str, doc_type: str, organisation: str, date_from: str, date_to: str
+    ) -> dict[str, Any]:
+        """Answer one question only from some papers, with the filters `scrutineer ask` takes (an empty
+        string: no filter); as `ask` otherwise. A separate endpoint, since a plain HTTP call to `ask`
+        must carry every input and callers send only the question."""
+        filters = build_filters(doc_id, doc_type, organisation, date_from, date_to)
+        return assistant.ask(question, filters=filters).contract()
+
     api_sessions: OrderedDict[str, ChatSession] = OrderedDict()
     api_sessions_lock = threading.Lock()
 
+    @as_messages
     def ask_in_session(question: str, session_id: str) -> dict[str, Any]:
         """Answer a question in a chat session of the caller's choosing (a random id per conversation), so
         a follow-up ("And in 2023?") is read with that session's previous question; as `ask` otherwise."""
@@ -614,14 +653,14 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         return assistant.ask(question, session=session).contract()
 
     def on_load(query: str, include_proposals: bool):
-        return (
-            documents_table(),
-            register_html(query, include_proposals),
-            *choices_updates(),
-        )
+        try:
+            return (documents_table(), register_html(query, include_proposals), *choices_updates())
+        except IndexUnavailable as exc:  # the page still opens, saying why the papers cannot be listed
+            return (status_html(str(exc), error=True), status_html(str(exc), error=True), *[gr.update()] * 3)
 
     initial = catalogue.filter_choices()
-    with gr.Blocks(title=TITLE) as demo:
+    # A day's temporary files at most: each run deletes its own on schedule (start-up deletes older runs').
+    with gr.Blocks(title=TITLE, delete_cache=(TEMP_MAX_AGE_S, TEMP_MAX_AGE_S)) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         session = gr.State(None)
         with gr.Tabs():
@@ -643,8 +682,11 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                         with gr.Row():
                             send = gr.Button("Ask", variant="primary")
                             clear = gr.Button("New conversation")
-                            download = gr.DownloadButton(
-                                "Download conversation", value=None, interactive=False, size="md"
+                            download = gr.Button("Download conversation", interactive=False, size="md")
+                            # Filled by the button above and clicked from script: the file is written on
+                            # request only, one per conversation, replaced each time.
+                            export_file = gr.DownloadButton(
+                                "Conversation file", value=None, visible="hidden", elem_id=EXPORT_FILE
                             )
                         ask_status = gr.HTML(status_html(""), elem_id="ask-status", js_on_load=None)
                         gr.Examples(EXAMPLES, inputs=question, label="Example questions")
@@ -717,6 +759,9 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         chat_outputs = [question, chatbot, session, sources, page, download, ask_status]
         for event in (send.click, question.submit):
             event(respond, [question, chatbot, session, *filter_inputs], chat_outputs, api_visibility="private")
+        download.click(export_conversation, [session], [export_file, ask_status], api_visibility="private").success(
+            None, js=f"() => document.querySelector('#{EXPORT_FILE} button, #{EXPORT_FILE}').click()"
+        )
         cite_bridge.change(show_source, [cite_bridge, session], [sources, page], api_visibility="private")
         clear.click(
             new_conversation,
@@ -747,6 +792,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             api_visibility="private",
         )
         gr.api(ask, api_name="ask")
+        gr.api(ask_filtered, api_name="ask_filtered")
         gr.api(ask_in_session, api_name="ask_session")
     # Gradio answers one event at a time unless told otherwise; the Assistant is safe for concurrent asks.
     demo.queue(default_concurrency_limit=settings.answer_concurrency)
@@ -754,13 +800,23 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
-    """The ``launch`` arguments that shape the page (Gradio 6 takes css, head and theme here)."""
+    """The ``launch`` arguments that shape the page (Gradio 6 takes css, head and theme here) and turn off
+    what the app does not use, each of which would open routes or reach out: run history (its routes
+    skipped the login and could reach the Hub with the host's token), sharing links, MCP, server-side
+    rendering, the PWA, monitoring, FastAPI's own schema. The environment (GRADIO_*) cannot turn them on."""
     return {
         "css": CSS,
         "head": HEAD,
         "theme": THEME,
         "footer_links": [],
         "max_file_size": f"{settings.upload_max_mb}mb",
+        "run_history": False,
+        "share": False,
+        "mcp_server": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "enable_monitoring": False,
+        "app_kwargs": {"openapi_url": None, "middleware": [Middleware(LoginGate)]},
     }
 
 
@@ -778,11 +834,26 @@ def serve(
     if startup.built is not None:
         log.warning("built the index: %s", startup.built.summary().replace("\n", "; "))
     assistant.warm_up()
-    demo = build_app(assistant, startup.notices)
+    return launch(build_app(assistant, startup.notices), settings, host, port, prevent_thread_lock)
+
+
+def launch(
+    demo: gr.Blocks,
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> gr.Blocks:
+    """Start the app's server as ``serve`` does (the tests start theirs through here too): on the settings'
+    address, with the login file's logins, the app's launch options and its login gate."""
+    # What the server writes (uploads being received, exports) is for the app's own user only: 0600.
+    os.umask(0o077)
     demo.launch(
         server_name=host or settings.host,
         server_port=port or settings.port,
         prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet,
         auth=read_logins(settings.auth_file) if settings.auth_file else None,
         **launch_options(settings),
     )
@@ -791,4 +862,8 @@ def serve(
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    serve()
+    try:
+        serve()
+    except (IndexUnavailable, IngestError, ValueError) as exc:  # as `scrutineer serve` says it
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

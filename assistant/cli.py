@@ -14,8 +14,9 @@ import logging
 import sys
 from pathlib import Path
 
+from assistant.errors import AnswerOverBudget
 from ingest.bootstrap import ensure_index
-from ingest.errors import IngestBusyError, IngestError
+from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
 from ingest.settings import Settings
 
 log = logging.getLogger("scrutineer")
@@ -57,20 +58,17 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.citations import format_answer
+    from assistant.retrieval import build_filters
     from assistant.service import Assistant
 
+    # Checked before the model or the index is loaded: a bad date is refused at once, as the app refuses it.
+    filters = build_filters(
+        args.doc, args.doc_type, args.organisation, args.date_from, args.date_to, labels=("--date-from", "--date-to")
+    )
     assistant = Assistant(settings)
     if ensure_index(settings, assistant.index, assistant.embedder) is not None:
         assistant.refresh()
-    wanted = {
-        "doc_id": args.doc,
-        "doc_type": args.doc_type,
-        "organisation": args.organisation,
-        "date_from": args.date_from,
-        "date_to": args.date_to,
-    }
-    filters = {k: v for k, v in wanted.items() if v}
-    answer = assistant.ask(args.question, filters=filters or None)
+    answer = assistant.ask(args.question, filters=filters)
     if args.json:
         print(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
     else:
@@ -132,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         handler = {"ingest": _ingest, "ask": _ask, "eval": _eval, "serve": _serve}[args.command]
         return handler(args, settings)
-    except (IngestError, IngestBusyError, ValueError) as exc:
+    except (IngestError, IngestBusyError, IndexUnavailable, AnswerOverBudget, ValueError) as exc:
+        # One line naming the input, folder or URL at fault and what to do; ValueError covers a refused
+        # question and a bad filter or setting.
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

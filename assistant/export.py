@@ -3,8 +3,9 @@ with its [n] citations, and for each citation the document, locator, page and pa
 
 from __future__ import annotations
 
+import os
 import re
-import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -59,11 +60,25 @@ def conversation_markdown(session: ChatSession, when: str | None = None) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-def write_export(session: ChatSession, folder: Path | None = None) -> Path:
-    """Write the conversation to a new ``.md`` file in ``folder`` (default: a fresh temporary
-    folder, which the app is allowed to serve) and return its path."""
-    target_dir = folder or Path(tempfile.mkdtemp(prefix="scrutineer-export-"))
-    target_dir.mkdir(parents=True, exist_ok=True)
-    path = target_dir / f"scrutineer-conversation-{time.strftime('%Y%m%d-%H%M%S')}.md"
-    path.write_text(conversation_markdown(session), encoding="utf-8")
+def export_name(session: ChatSession) -> str:
+    """The file name of a conversation's export: the same for every export of it, so a new export replaces
+    the last one instead of adding a file."""
+    return f"scrutineer-conversation-{time.strftime('%Y%m%d-%H%M%S', time.localtime(session.started))}.md"
+
+
+def write_export(session: ChatSession, folder: Path) -> Path:
+    """Write the conversation to ``folder`` / :func:`export_name`, replacing its earlier export whole
+    (written aside, then renamed over it), readable by this user only; return the path."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / export_name(session)
+    partial = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial"
+    # 0600 from the start: a conversation may quote papers not everyone on the machine should read.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(conversation_markdown(session))
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.errors import QuestionRefused
 from ingest.dates import MONTHS, find_dates
 from ingest.lexical import terms
 
@@ -49,6 +50,19 @@ REFERRING_WORDS = frozenset(
 )
 """Words that stand for something named before: in a question, the conversation's last subject;
 opening a sentence of the papers, what the sentence before it names."""
+
+
+def check_question(text: str, max_chars: int) -> str:
+    """``text`` stripped, or QuestionRefused. Checked before any work, so a huge question costs nothing."""
+    stripped = (text or "").strip()
+    if not stripped:
+        raise QuestionRefused("The question is empty: type a question about the papers.")
+    if len(stripped) > max_chars:
+        raise QuestionRefused(
+            f"The question is {len(stripped):,} characters long; the most is {max_chars:,}."
+            " Ask it in fewer words, one question at a time."
+        )
+    return stripped
 
 
 @dataclass

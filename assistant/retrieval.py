@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DATE_LABELS = ("Meetings from", "Meetings to")
+"""What the app calls the two date filters; the CLI names its options instead."""
 SENTENCE_POOL = 4
 """Sentences fetched per retrieved passage, as candidates for the answer."""
 
@@ -119,6 +122,49 @@ def build_filter(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def parse_date(text: str | None, label: str) -> str | None:
+    """An ISO date from a filter box, None when empty; ValueError with a plain message otherwise."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{label}: “{value}” is not a date; write it as YYYY-MM-DD, e.g. 2024-03-13") from None
+
+
+def build_filters(
+    doc_ids: list[str] | str | None,
+    doc_types: list[str] | str | None,
+    organisations: list[str] | str | None,
+    date_from: str | None,
+    date_to: str | None,
+    labels: tuple[str, str] = DATE_LABELS,
+) -> dict[str, Any] | None:
+    """The ``filters`` of ``Assistant.ask`` from the app's filter controls or the CLI's options (a
+    value or a list each); ValueError with the message both show for a bad date or a reversed range.
+    ``labels`` name the two date inputs as the person sees them."""
+    start = parse_date(date_from, labels[0])
+    end = parse_date(date_to, labels[1])
+    if start and end and start > end:
+        raise ValueError(f"{labels[0]} ({start}) is after {labels[1]} ({end})")
+    filters = {
+        "doc_id": _listed(doc_ids),
+        "doc_type": _listed(doc_types),
+        "organisation": _listed(organisations),
+        "date_from": start,
+        "date_to": end,
+    }
+    filters = {k: v for k, v in filters.items() if v}
+    return filters or None
+
+
+def _listed(value: list[str] | str | None) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return list(value or [])
 
 
 def passes(passage: Passage, filters: dict[str, Any] | None) -> bool:

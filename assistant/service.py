@@ -12,16 +12,18 @@ import logging
 import math
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer import Answer, compose, evidence_first
 from assistant.candidates import Candidate, gather
+from assistant.errors import AnswerOverBudget
 from assistant.features import featurize, pool_stats
 from assistant.glossary import Glossary
 from assistant.llm import LLMWriter
-from assistant.question import Question, read_question
+from assistant.question import Question, check_question, read_question
 from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
 from assistant.scorer import MODEL_PATH, AnswerScorer
@@ -41,6 +43,27 @@ class ChatSession:
     turns: list[Answer] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     """The questions as read (a follow-up with its context), one per turn."""
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Random, so the conversation's export folder cannot be guessed from another's."""
+    started: float = field(default_factory=time.time)
+    """When the conversation began (seconds since the epoch): names its export."""
+
+
+class _Budget:
+    """The deadline of one answer, checked between stages: a question that runs long stops at the
+    next check instead of holding one of the app's workers (and the others' share of the CPU)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def check(self, stage: str) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            log.warning("answer stopped after %s: over its %.0f s budget", stage, self.seconds)
+            raise AnswerOverBudget(
+                f"The answer took longer than {self.seconds:g} s (SCRUTINEER_ANSWER_BUDGET_S) and was stopped;"
+                " ask a shorter or more specific question, or try again when the server is less busy."
+            )
 
 
 @dataclass
@@ -165,8 +188,11 @@ class Assistant:
         self._vocabulary()
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
+        """The answer to ``question``; QuestionRefused (a ValueError) for an empty or too long one,
+        AnswerOverBudget when it runs past ``answer_budget_s``."""
         started = time.perf_counter()
-        scored = self.score(question, session, filters)
+        budget = _Budget(self.settings.answer_budget_s)
+        scored = self.score(question, session, filters, budget)
         answer = compose(
             scored.question,
             scored.retrieval,
@@ -177,22 +203,31 @@ class Assistant:
         )
         answer.question = scored.question.text
         if self.writer is not None and not answer.abstained:
+            budget.check("composing the answer")
             # Optional: wording by an LLM, every sentence checked against its citations.
             answer = self.writer.write(scored.question.text, answer.retrieved, answer)
         return self._finish(answer, started, session, scored.question)
 
-    def score(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Scored:
+    def score(
+        self,
+        question: str,
+        session: ChatSession | None = None,
+        filters: dict[str, Any] | None = None,
+        budget: _Budget | None = None,
+    ) -> Scored:
         """question → candidates, each with its features and the scorer's probability."""
+        question = check_question(question, self.settings.max_question_chars)
+        budget = budget or _Budget(None)  # training scores without a deadline
         self._keep_fresh()
-        if not question.strip():
-            raise ValueError("the question is empty")
         previous = session.questions[-1] if session and session.questions else None
         q = read_question(question, previous)
+        budget.check("reading the question")
         query_text = q.text
         if q.context_terms and previous is not None:
             query_text = f"{previous.text} {q.text}"  # "And who seconded it?" searches with what "it" was
         query_text = self.glossary.expand(query_text)
         vector = self.embedder.embed([query_text])[0]
+        budget.check("embedding the question")
         snapshot = self.snapshot
         retrieval = retrieve(
             self.index,
@@ -206,13 +241,16 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         retrieval = add_referenced(snapshot, q.text, vector, retrieval, filters)
+        budget.check("searching the papers")
         # A follow-up asks for something new: the scorer knows which sentences the last answer quoted.
         before = set(session.turns[-1].quoted_ids) if q.context_terms and session and session.turns else set()
         candidates, passages = gather(snapshot, retrieval, vector, before, filters)
+        budget.check("gathering candidate sentences")
         rarity = self.word_rarity()
         stats = pool_stats(q, candidates, passages, retrieval, rarity)
         common = self.common_words()
         for c in candidates:
+            budget.check("scoring the candidates")
             c.features = featurize(q, c, passages[c.chunk_id], stats, retrieval, common)
             c.score = self.scorer.probability(c.features)
         return Scored(q, retrieval, candidates, passages)

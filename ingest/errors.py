@@ -16,3 +16,8 @@ class IngestError(Exception):
 
 class IngestBusyError(Exception):
     """Another process holds the index's writer lock."""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read or written: its folder is read-only or its disk full, or the Chroma
+    server does not answer. ``str(err)`` is one line naming the folder or URL and what to do."""

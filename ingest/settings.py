@@ -113,11 +113,32 @@ class Settings:
         " login. Unset: no login, so keep the app on 127.0.0.1.",
         None,
     )
+    max_question_chars: int = _doc(
+        "Longest question, in characters, the assistant takes (the app, its API and the CLI); a longer one is"
+        " refused with a message saying so, before any work, so no one question can hold the server.",
+        1000,
+    )
+    answer_budget_s: float = _doc(
+        "Seconds one answer may take: checked between its stages (reading the question, searching, scoring), so a"
+        " question that runs over is stopped with a message rather than holding a worker for longer.",
+        30.0,
+    )
     answer_concurrency: int = _doc(
         "Requests each of the app's events (the chat, the `ask` and `ask_session` APIs, ...) runs at the same time;"
         " more wait in Gradio's queue.",
         4,
     )
+
+    @property
+    def app_temp_dir(self) -> Path:
+        """Gradio's temporary folder (GRADIO_TEMP_DIR: files being uploaded, conversation exports): in the
+        index folder, the app's own, rather than the machine's shared /tmp."""
+        return self.index_dir / "app-temp"
+
+    @property
+    def export_dir(self) -> Path:
+        """Conversation exports, one file per conversation; inside Gradio's folder, so serving one copies nothing."""
+        return self.app_temp_dir / "exports"
 
     def __post_init__(self) -> None:
         if self.hnsw_ef_search < 1:

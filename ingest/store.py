@@ -8,9 +8,13 @@ and glossary entry, told apart by ``record_type`` and embedded so they can be se
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import json
 import logging
+import os
+import shutil
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,10 +23,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 
 from ingest import faults
+from ingest.errors import IndexUnavailable
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,10 @@ _RECOVERY_MESSAGES = {
     " so it is not in the index",
     FINISHED_REMOVAL: "its removal from the index was interrupted; the removal was finished",
 }
+FULL_DISK_FREE_BYTES = 16 * 2**20
+"""Free space under which a Chroma error is put down to a full disk: embedded Chroma reports one as
+"Error in compaction: Failed to apply logs to the metadata segment", naming neither the disk nor the folder."""
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 @dataclass
@@ -109,7 +120,79 @@ def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def describe_fault(exc: BaseException, settings: Settings) -> str | None:
+    """One line for a person when ``exc`` means the index cannot be used (server gone, folder
+    read-only, disk full): which URL or folder, and what to do. None for any other error."""
+    folder = settings.index_dir
+    if isinstance(exc, httpx.TransportError | ConnectionError) and settings.chroma_url:
+        return (
+            f"The Chroma server at SCRUTINEER_CHROMA_URL={settings.chroma_url!r} does not answer ({exc}):"
+            " start it again or correct the URL, then try again."
+        )
+    text = str(exc)
+    full = f"The disk holding the index folder {folder} is full: free some space there, then try again."
+    read_only = (
+        f"The index folder {folder} is read-only: make it writable for this user, or set SCRUTINEER_INDEX_DIR"
+        " to a writable folder, then try again."
+    )
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text or "No space left" in text:
+        return full
+    if (isinstance(exc, OSError) and exc.errno in _READ_ONLY_ERRNOS) or "readonly database" in text:
+        return read_only
+    if isinstance(exc, ChromaError) and not settings.chroma_url:
+        # Embedded Chroma names neither cause ("Error in compaction", "unable to open database file"): look.
+        if _free_bytes(folder) < FULL_DISK_FREE_BYTES:
+            return full
+        if not all(os.access(f, os.W_OK) for f in (folder, folder / "chroma") if f.exists()):
+            return read_only
+    return None
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return FULL_DISK_FREE_BYTES  # cannot tell: not put down to a full disk
+
+
+def _translated(call: Any, settings: Settings) -> Any:
+    """``call`` with the faults :func:`describe_fault` knows raised as IndexUnavailable."""
+
+    @functools.wraps(call)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            message = describe_fault(exc, settings)
+            if message is None:
+                raise
+            log.info("%s (%s: %s)", message, type(exc).__name__, exc)  # the cause, for the server log
+            raise IndexUnavailable(message) from exc
+
+    return guarded
+
+
+class _Guarded:
+    """A Chroma collection or client whose every call reports a gone server, a read-only folder or a
+    full disk as IndexUnavailable: one place, so every read and write of the index says so alike."""
+
+    def __init__(self, target: Any, settings: Settings) -> None:
+        self._target = target
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        return _translated(value, self._settings) if callable(value) else value
+
+
 def make_client(settings: Settings) -> chromadb.api.ClientAPI:
+    """:func:`_make_client`, with a read-only or full index folder reported as IndexUnavailable."""
+    return _translated(_make_client, settings)(settings)
+
+
+def _make_client(settings: Settings) -> chromadb.api.ClientAPI:
     """Embedded Chroma in ``index_dir``, or the Chroma server at ``chroma_url`` (raises ValueError,
     naming the URL, when it is malformed or nothing answers there)."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -142,6 +225,7 @@ class Index:
     def __init__(self, settings: Settings, client: chromadb.api.ClientAPI | None = None) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
+        self._client = _Guarded(self.client, settings)  # what the index itself calls: faults as IndexUnavailable
         self._collections = self._open()
         self._staging_col: Any = None
 
@@ -149,7 +233,7 @@ class Index:
         ef_search = self.settings.hnsw_ef_search
         collections = {}
         for name in COLLECTIONS:
-            col = self.client.get_or_create_collection(
+            col = self._client.get_or_create_collection(
                 f"{self.settings.collection_prefix}_{name}",
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
@@ -157,16 +241,16 @@ class Index:
             # An index made before this setting (or with another value) is brought to it: search-time only.
             if (col.configuration_json.get("hnsw") or {}).get("ef_search") != ef_search:
                 col.modify(configuration={"hnsw": {"ef_search": ef_search}})
-            collections[name] = col
+            collections[name] = _Guarded(col, self.settings)
         return collections
 
     def clear(self) -> None:
         """Delete everything (``scrutineer ingest --rebuild``); call it under the writer lock."""
         for name in COLLECTIONS:
-            self.client.delete_collection(f"{self.settings.collection_prefix}_{name}")
+            self._client.delete_collection(f"{self.settings.collection_prefix}_{name}")
         staging = f"{self.settings.collection_prefix}_{STAGING_COLLECTION}"
-        if staging in {c.name for c in self.client.list_collections()}:
-            self.client.delete_collection(staging)
+        if staging in {c.name for c in self._client.list_collections()}:
+            self._client.delete_collection(staging)
         self._collections = self._open()
         self._staging_col = None
 
@@ -390,7 +474,7 @@ class Index:
         """The staging collection, created on first use: only writers touch it, so opening an
         index to read never writes a collection."""
         if self._staging_col is None:
-            self._staging_col = self.client.get_or_create_collection(
+            self._staging_col = self._client.get_or_create_collection(
                 f"{self.settings.collection_prefix}_{STAGING_COLLECTION}",
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IngestBusyError, IngestError
+from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
 from ingest.pipeline import Ingestor, IngestReport, writer_lock
 from ingest.settings import Settings
 
@@ -241,7 +241,7 @@ def add_uploads(
             if stored:
                 try:
                     _ingest_stored(stored, settings, ingestor, result, progress=progress)
-                except IngestError as exc:
+                except (IngestError, IndexUnavailable) as exc:
                     for s in stored:
                         s.rollback()
                         result.failed.append((s.name, str(exc)))

@@ -44,19 +44,24 @@ class ParsedFixtures:
         return self._done[name]
 
 
+def isolated_settings(folder: Path, **overrides: object) -> Settings:
+    """Settings whose index, corpus and uploads live in ``folder``; ignores the environment."""
+    values: dict[str, object] = {
+        "index_dir": folder / "index",
+        "corpus_dir": folder / "corpus",
+        "upload_dir": folder / "uploads",
+        "collection_prefix": "t",
+        "lock_timeout_s": 0.5,
+    }
+    s = Settings.from_env(env={}, **{**values, **overrides})
+    s.corpus_dir.mkdir(parents=True, exist_ok=True)
+    return s
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings whose index, corpus and uploads live in ``tmp_path``; ignores the environment."""
-    s = Settings.from_env(
-        env={},
-        index_dir=tmp_path / "index",
-        corpus_dir=tmp_path / "corpus",
-        upload_dir=tmp_path / "uploads",
-        collection_prefix="t",
-        lock_timeout_s=0.5,
-    )
-    s.corpus_dir.mkdir(parents=True, exist_ok=True)
-    return s
+    return isolated_settings(tmp_path)
 
 
 @pytest.fixture
@@ -111,9 +116,8 @@ def demo_app_url(demo_assistant) -> Iterator[str]:
     import app
     from evals.load import free_port
 
-    demo = app.build_app(demo_assistant)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    demo = app.launch(app.build_app(demo_assistant), demo_assistant.settings, "127.0.0.1", port, True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:

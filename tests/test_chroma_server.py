@@ -110,14 +110,21 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.5)
         yield url
         return
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as (url, _server):
+        yield url
+
+
+@contextlib.contextmanager
+def running_chroma(folder: Path, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A ``chroma run`` server on loopback storing in ``folder``/data, up until the block ends (a test
+    may kill it sooner, or start it again on the same port and folder)."""
     from evals.load import free_port
 
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     chroma = Path(sys.executable).parent / "chroma"
     log_path = folder / "server.log"
-    with open(log_path, "wb") as log_file:
+    with open(log_path, "ab") as log_file:
         server = subprocess.Popen(
             [str(chroma), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
             stdout=log_file,
@@ -130,7 +137,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Chroma server did not start: {log_path.read_text(errors='replace')[-2000:]}")
             time.sleep(0.3)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         try:
