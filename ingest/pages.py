@@ -21,7 +21,8 @@ Reading is bounded by settings, so a hostile file cannot hang ingest or eat memo
 count limit checked before any page is read, a per-page and a per-file text limit checked
 while pypdf produces the text (so a page holding megabytes of text is stopped after its first
 ``max_page_chars`` characters, not parsed to the end), and a time budget checked at every
-content-stream operator. pypdf itself caps decompression, page-tree depth and cycles.
+content-stream operator and at every page of the clean-up, whose steps all run in time linear in
+the text. pypdf itself caps decompression, page-tree depth and cycles.
 """
 
 from __future__ import annotations
@@ -145,10 +146,13 @@ _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _DIGITS = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")
+# The look-behinds below start a letter run only where one begins: without them a search tries
+# every letter of a long word and scans the rest of it from each, quadratic time (a 30,000-letter
+# word took 40 s of CPU after the parse budget had been checked for the last time).
 #: A hyphenated word inside a line, e.g. "step-down", "need-to-know".
-_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+")
 #: A line that ends in a letter and a hyphen: group 1 is the word part before it.
-_BREAK_END = re.compile(r"([^\W\d_]+)-$")
+_BREAK_END = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")
 #: The start of the next line when it continues a word: a lower-case letter run.
 _BREAK_START = re.compile(r"^([^\W\d_]+)")
 
@@ -210,8 +214,8 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         raw = [_extract_page(path, reader, index, budget) for index in range(count)]
     extracted = time.perf_counter()
 
-    texts = _clean_document([text for text, _ in raw], reading_order=True)
-    layouts = _clean_document([layout for _, layout in raw], reading_order=False)
+    texts = _clean_document([text for text, _ in raw], budget, reading_order=True)
+    layouts = _clean_document([layout for _, layout in raw], budget, reading_order=False)
     pages = [
         Page(number=i + 1, text=text, layout=layout)
         for i, (text, layout) in enumerate(zip(texts, layouts, strict=True))
@@ -349,6 +353,13 @@ class _Budget:
             raise IngestError(
                 self.path, MSG_TOO_SLOW.format(limit=self.timeout_s, page=self.page, count=self.page_count)
             )
+
+    def each_page(self, items: list[Any]) -> Iterator[Any]:
+        """``items`` (one per page), the clock checked before each: clean-up spends the same budget."""
+        for number, item in enumerate(items, start=1):
+            self.page = number
+            self.check_clock()
+            yield item
 
     def check_content(self, page: PageObject) -> None:
         """Refuse a page whose drawing instructions (its content streams and the forms it draws)
@@ -561,20 +572,21 @@ def _find_edges(pages: list[list[str]]) -> _DocumentEdges:
     return _DocumentEdges(running=running, page_numbers=numbers)
 
 
-def _clean_document(raw_pages: list[str], reading_order: bool) -> list[str]:
-    """Clean every page of one extraction mode; headers are judged over the whole file."""
+def _clean_document(raw_pages: list[str], budget: _Budget, reading_order: bool) -> list[str]:
+    """Clean every page of one extraction mode; headers are judged over the whole file. Each step
+    is linear in the text and checks the clock at every page, inside the file's parse budget."""
     # The reading-order text has no meaningful indentation; the layout text does.
-    pages = [_normalise(raw, strip_left=reading_order) for raw in raw_pages]
+    pages = [_normalise(raw, strip_left=reading_order) for raw in budget.each_page(raw_pages)]
     edges = _find_edges(pages)
     if edges.running:
         logger.debug("running headers/footers: %s", sorted(edges.running))
     pages = [
         _strip_edges(lines, _EdgeTest(edges.running, top, bottom))
-        for lines, (top, bottom) in zip(pages, edges.page_numbers, strict=True)
+        for lines, (top, bottom) in budget.each_page(list(zip(pages, edges.page_numbers, strict=True)))
     ]
     if reading_order:  # hyphens are rejoined only in the reading-order text
         vocabulary = _Vocabulary(pages)
-        pages = [_join_hyphens(lines, vocabulary) for lines in pages]
+        pages = [_join_hyphens(lines, vocabulary) for lines in budget.each_page(pages)]
     return ["\n".join(_trim_blank(lines)) for lines in pages]
 
 

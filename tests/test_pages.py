@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pdf_factory import (
 )
 from pypdf import PdfReader
 
+from ingest import pages
 from ingest.errors import IngestError
 from ingest.models import Page
 from ingest.pages import extract_pages, file_sha256
@@ -219,6 +221,39 @@ def test_hyphen_dropped_when_document_spells_the_word_solid(tmp_path: Path) -> N
 def test_hyphen_before_capital_or_digit_is_not_joined(tmp_path: Path) -> None:
     path = make_text_pdf(tmp_path / "keep.pdf", ["North-\nEast London\nYear 2023-\n24 results"])
     assert texts(path) == ["North-\nEast London\nYear 2023-\n24 results"]
+
+
+def test_a_page_of_one_long_word_is_cleaned_in_linear_time(tmp_path: Path) -> None:
+    """The hyphenation clean-up once searched a long word from each of its letters: a 30,000-letter
+    word took 40 s of CPU. 90,000 letters (under the page limit) now take a fraction of a second."""
+    word = "a" * 90_000
+    path = make_text_pdf(tmp_path / "word.pdf", [f"Minutes\n{word}-\nment\nEnd of {word[:10]}-"])
+    started = time.process_time()
+    page = extract_pages(path)[0]
+    assert time.process_time() - started < 5
+    assert page.text == f"Minutes\n{word}ment\nEnd of aaaaaaaaaa-"
+
+
+def test_clean_up_counts_against_the_parse_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text is read within the budget; cleaning it then spends the same budget, page by page."""
+    path = make_text_pdf(tmp_path / "slow.pdf", ["First page of text.", "Second page of text."])
+    clock = [1000.0]
+    monkeypatch.setattr(pages.time, "monotonic", lambda: clock[0])
+    normalise = pages._normalise
+
+    def slow_normalise(raw: str, strip_left: bool) -> list[str]:
+        # 250 "seconds" a page of the 600 allowed: the reading-order text is cleaned in 500, and the
+        # layout text runs out at its second page.
+        clock[0] += 250
+        return normalise(raw, strip_left)
+
+    monkeypatch.setattr(pages, "_normalise", slow_normalise)
+    with pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == (
+        "slow.pdf: took longer than 600 s to read (stopped at page 2 of 2; SCRUTINEER_PARSE_TIMEOUT_S);"
+        " it may be damaged or unusually complex"
+    )
 
 
 def test_owner_password_pdf_opens(tmp_path: Path) -> None:
