@@ -127,7 +127,18 @@ _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 #: Symbol/Wingdings bullets that arrive as private-use code points.
 _SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "•", "\uf0d8": "•", "\uf076": "•", "\uf0fc": "✓"}
-_TRANSLATE = str.maketrans({**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_INVISIBLE, None), **_SYMBOL_BULLETS})
+#: What a font without a usable map to Unicode yields instead of letters: raw glyph codes (NUL and
+#: the other control characters that are not white space), U+FFFD, and U+25A1, pypdf's stand-in
+#: for a .notdef glyph. Control characters never belong in text and are dropped wherever they stand.
+_CONTROL = "".join(c for c in map(chr, [*range(32), 127]) if not c.isspace())
+_UNREADABLE = _CONTROL + "\ufffd\u25a1"
+_DROP_UNREADABLE = str.maketrans(dict.fromkeys(_UNREADABLE, None))
+#: A page (or line) whose visible characters are more than this share unreadable has no text layer
+#: to speak of: indexing it would store glyph codes as words, and the first line as a title.
+UNREADABLE_SHARE = 0.5
+_TRANSLATE = str.maketrans(
+    {**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_INVISIBLE + _CONTROL, None), **_SYMBOL_BULLETS}
+)
 SOFT_HYPHEN = "\u00ad"
 
 _DASH = r"[-–—]"
@@ -214,6 +225,12 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         raw = [_extract_page(path, reader, index, budget) for index in range(count)]
     extracted = time.perf_counter()
 
+    unreadable = {i for i, (text, _) in enumerate(raw) if _mostly_unreadable(text)}
+    if unreadable:
+        # Treated like a scanned page (OCR, when there is one, is what would read it).
+        numbers = _numbers(sorted(i + 1 for i in unreadable))
+        logger.info("%s: page(s) %s hold mostly unreadable glyphs; treated as having no text layer", path.name, numbers)
+        raw = [("", "") if i in unreadable else pair for i, pair in enumerate(raw)]
     texts = _clean_document([text for text, _ in raw], budget, reading_order=True)
     layouts = _clean_document([layout for _, layout in raw], budget, reading_order=False)
     pages = [
@@ -224,7 +241,7 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         raise IngestError(path, MSG_SCANNED)
     empty = [page.number for page in pages if not page.text.strip()]
     if empty:
-        logger.info("%s: no text on page(s) %s", path.name, ", ".join(map(str, empty)))
+        logger.info("%s: no text on page(s) %s", path.name, _numbers(empty))
     logger.debug(
         "%s: %d pages extracted in %.2f s, cleaned in %.2f s",
         path.name,
@@ -233,6 +250,17 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         time.perf_counter() - extracted,
     )
     return pages
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers))
+
+
+def _mostly_unreadable(text: str) -> bool:
+    """Whether more than :data:`UNREADABLE_SHARE` of the visible characters of ``text`` are
+    unreadable glyphs (see :data:`_UNREADABLE`). Counted with C-speed string methods: pages are long."""
+    visible = len("".join(text.split()))
+    return visible > 0 and len(text) - len(text.translate(_DROP_UNREADABLE)) > UNREADABLE_SHARE * visible
 
 
 # --- opening -----------------------------------------------------------------
@@ -454,6 +482,8 @@ def _normalise(raw: str, strip_left: bool) -> list[str]:
         line = line.rstrip()
         line = line[:-1] + "-" if line.endswith(SOFT_HYPHEN) else line
         line = line.replace(SOFT_HYPHEN, "")
+        if _mostly_unreadable(line):
+            line = ""  # a line of glyph codes in readable text (a heading in a font with no map) is not text
         lines.append(line.strip() if strip_left else line)
     return lines
 

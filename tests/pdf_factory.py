@@ -143,6 +143,32 @@ def make_image_only_pdf(path: Path, page_count: int = 1) -> Path:
     return path
 
 
+#: Fonts whose glyphs have no Unicode value a reader can find, as a producer without a ToUnicode map
+#: writes them: the letter A drawn as .notdef (pypdf reads "□"), or mapped to U+FFFD.
+_UNMAPPED_FONTS = {
+    "notdef": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding"
+    b" /BaseEncoding /WinAnsiEncoding /Differences [65 /.notdef] >> >>",
+    "fffd": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode {cmap} 0 R >>",
+}
+_FFFD_CMAP = (
+    b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Unmapped def"
+    b" 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <41> <FFFD> endbfchar"
+    b" endcmap CMapName currentdict /CMap defineresource pop end end"
+)
+
+
+def make_unmapped_glyphs_pdf(path: Path, kind: str, lines: int = 20) -> Path:
+    """One page of ``lines`` lines of "AAAA AAAA" in a font (:data:`_UNMAPPED_FONTS` ``kind``)
+    whose A has no readable Unicode value: text is there, but no reader can say what it says."""
+    objects = _page_objects([_content_for("\n".join(["AAAA AAAA AAAA"] * lines))], "<< /Font << /F1 {font} 0 R >> >>")
+    font_number = len(objects) + 1
+    objects = [o.replace(b"{font}", str(font_number).encode("ascii")) for o in objects]
+    objects.append(_UNMAPPED_FONTS[kind].replace(b"{cmap}", str(font_number + 1).encode("ascii")))
+    objects.append(_stream("", _FFFD_CMAP))
+    path.write_bytes(_assemble(objects))
+    return path
+
+
 def make_truncated_pdf(path: Path) -> Path:
     """A valid three-page text PDF cut in half, as an interrupted download leaves it."""
     data = text_pdf_bytes([f"Page one of a report.\nParagraph {i}." for i in range(3)])

@@ -34,6 +34,7 @@ from pdf_factory import (
     make_self_referencing_pdf,
     make_text_pdf,
     make_truncated_pdf,
+    make_unmapped_glyphs_pdf,
     make_user_password_pdf,
     text_pdf_bytes,
 )
@@ -76,6 +77,10 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
         "is protected by a password; remove the password and try again",
     ),
     "scan.pdf": (make_image_only_pdf, "has no text layer (it looks like a scanned image); OCR is not supported"),
+    "glyphs.pdf": (
+        lambda p: make_unmapped_glyphs_pdf(p, "notdef"),
+        "has no text layer (it looks like a scanned image); OCR is not supported",
+    ),
     "5000-pages.pdf": (
         make_many_pages_pdf,
         "has 5,000 pages, more than the 2,000 allowed (SCRUTINEER_MAX_PAGES); split it or raise the limit",

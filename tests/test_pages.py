@@ -19,6 +19,7 @@ from pdf_factory import (
     make_png_named_pdf,
     make_text_pdf,
     make_truncated_pdf,
+    make_unmapped_glyphs_pdf,
     make_user_password_pdf,
 )
 from pypdf import PdfReader
@@ -27,6 +28,8 @@ from ingest import pages
 from ingest.errors import IngestError
 from ingest.models import Page
 from ingest.pages import extract_pages, file_sha256
+from ingest.pipeline import parse_pdf
+from ingest.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PDF = ROOT / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
@@ -340,3 +343,51 @@ def test_folder_raises(tmp_path: Path) -> None:
 def test_missing_file_hash_raises(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match=r"^gone\.pdf: file not found$"):
         file_sha256(tmp_path / "gone.pdf")
+
+
+# --- text that is there but cannot be read -------------------------------------
+
+SCANNED = "has no text layer (it looks like a scanned image); OCR is not supported"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: make_text_pdf(p, ["\x00" * 40 + "\n" + "\x00" * 300]),
+        lambda p: make_unmapped_glyphs_pdf(p, "notdef"),
+        lambda p: make_unmapped_glyphs_pdf(p, "fffd"),
+    ],
+    ids=["nul", "notdef", "fffd"],
+)
+def test_a_file_of_unreadable_glyphs_has_no_text_layer(tmp_path: Path, make: object) -> None:
+    path = make(tmp_path / "glyphs.pdf")  # type: ignore[operator]
+    with pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == f"glyphs.pdf: {SCANNED}"
+
+
+def test_unreadable_pages_and_lines_in_a_readable_file_are_left_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = make_text_pdf(
+        tmp_path / "mixed.pdf",
+        [
+            "\x00" * 20 + "\nHighways Maintenance Plan\nThe plan sets out the repairs in the bud\x00get.",
+            "\x00" * 40 + "\n" + "\x00" * 300,
+            "The Cabinet noted the report.",
+        ],
+    )
+    with caplog.at_level(logging.INFO, logger="ingest.pages"):
+        got = extract_pages(path)
+    assert [page.text for page in got] == [
+        "Highways Maintenance Plan\nThe plan sets out the repairs in the budget.",
+        "",
+        "The Cabinet noted the report.",
+    ]
+    assert "mixed.pdf: page(s) 2 hold mostly unreadable glyphs; treated as having no text layer" in caplog.messages
+    parsed = parse_pdf(path, "test", Settings.from_env(env={}))
+    # The title comes from the first lines: once it was twenty NULs and the heading.
+    assert [doc.title for doc in parsed.documents] == [
+        "Highways Maintenance Plan The plan sets out the repairs in the budget."
+    ]
+    assert not any("\x00" in chunk.text for chunk in parsed.chunks)
