@@ -66,8 +66,10 @@ def _assemble(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
-    """Catalogue, page tree and one page + content stream per entry of ``contents``."""
+def _page_objects(
+    contents: list[bytes], resources: str, size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)
+) -> list[bytes]:
+    """Catalogue, page tree and one page (``size`` points) + content stream per entry of ``contents``."""
     first_page = 3
     page_numbers = [first_page + 2 * i for i in range(len(contents))]
     objects = [
@@ -79,7 +81,7 @@ def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
     for page_number, data in zip(page_numbers, contents, strict=True):
         objects.append(
             (
-                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:g} {size[1]:g}] "
                 f"/Resources {resources} /Contents {page_number + 1} 0 R >>"
             ).encode("ascii")
         )
@@ -87,19 +89,20 @@ def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
     return objects
 
 
-def text_pdf_bytes(pages: list[str]) -> bytes:
-    """The bytes of a PDF whose page *i* shows ``pages[i]``, one PDF text line per ``\\n``."""
+def text_pdf_bytes(pages: list[str], size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> bytes:
+    """The bytes of a PDF whose page *i* shows ``pages[i]``, one PDF text line per ``\\n``, on
+    pages of ``size`` points (A4 unless told)."""
     contents = [_content_for(text) for text in pages]
-    objects = _page_objects(contents, "<< /Font << /F1 {font} 0 R >> >>")
+    objects = _page_objects(contents, "<< /Font << /F1 {font} 0 R >> >>", size)
     font_number = len(objects) + 1
     objects = [o.replace(b"{font}", str(font_number).encode("ascii")) for o in objects]
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     return _assemble(objects)
 
 
-def make_text_pdf(path: Path, pages: list[str]) -> Path:
+def make_text_pdf(path: Path, pages: list[str], size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> Path:
     """A PDF with a text layer: each string of ``pages`` is one page, drawn line by line."""
-    path.write_bytes(text_pdf_bytes(pages))
+    path.write_bytes(text_pdf_bytes(pages, size))
     return path
 
 
