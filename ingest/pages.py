@@ -28,6 +28,7 @@ the text. pypdf itself caps decompression, page-tree depth and cycles.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
@@ -36,14 +37,14 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PdfStreamError
-from pypdf.generic import ArrayObject
+from pypdf.generic import ArrayObject, IndirectObject
 
 from ingest.errors import IngestError
 from ingest.models import Page
@@ -101,6 +102,16 @@ MSG_FILE_TOO_LONG = (
 MSG_TOO_SLOW = (
     "took longer than {limit:g} s to read (stopped at page {page} of {count}; SCRUTINEER_PARSE_TIMEOUT_S);"
     " it may be damaged or unusually complex"
+)
+MSG_PAGE_TREE_TOO_BIG = (
+    "has more pages than can be counted safely (pypdf: {reason}), far more than the {limit:,} allowed"
+    " (SCRUTINEER_MAX_PAGES); split it"
+)
+MSG_TOO_BIG_TO_READ = (
+    "is too large to read safely (pypdf: {reason}); split it, or save it again from the program that made it"
+)
+MSG_PAGE_TOO_BIG_TO_READ = (
+    "page {page} is too large to read safely (pypdf: {reason}); it may be damaged or a very detailed drawing"
 )
 MSG_PAGE_CONTENT_TOO_BIG = (
     "page {page} carries more than {limit:g} MB of drawing instructions (SCRUTINEER_MAX_PAGE_CONTENT_MB), too"
@@ -302,15 +313,20 @@ def _quiet_pypdf() -> Iterator[None]:
         pypdf_logger.setLevel(previous)
 
 
-def _malformed(err: BaseException) -> str | None:
+def _malformed(err: BaseException, too_big: Callable[..., str]) -> str | None:
     """The message for a file built so that reading it loops or recurses (pypdf detects page-tree
-    cycles and depth; a RecursionError may sit under its generic read error), else None."""
+    cycles and depth; a RecursionError may sit under its generic read error), or that reaches
+    another of pypdf's limits (objects, tokens, decompressed bytes): ``too_big(reason=<the limit>)``,
+    since that file is too large to read, not damaged. None for anything else."""
     seen: BaseException | None = err
     while seen is not None:
-        if isinstance(seen, RecursionError) or (isinstance(seen, LimitReachedError) and "depth" in str(seen).lower()):
+        text = str(seen).lower()
+        if isinstance(seen, RecursionError) or (isinstance(seen, LimitReachedError) and "depth" in text):
             return MSG_TOO_DEEP
-        if isinstance(seen, PdfReadError) and "cyclic" in str(seen).lower():
+        if isinstance(seen, PdfReadError | LimitReachedError) and ("cycl" in text or "loop" in text):
             return MSG_LOOP
+        if isinstance(seen, LimitReachedError):
+            return too_big(reason=text.strip().rstrip("."))
         seen = seen.__cause__ or seen.__context__
     return None
 
@@ -328,12 +344,12 @@ def _open(path: Path, data: bytes) -> PdfReader:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except (PdfStreamError, PdfReadError) as err:
         logger.debug("%s: pypdf could not open it: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err, MSG_TOO_BIG_TO_READ.format) or MSG_DAMAGED) from err
     except Exception as err:
         # pypdf also lets plain ValueError/KeyError/RecursionError/... escape on damaged files;
         # they mean the same to the user. KeyboardInterrupt is not an Exception, so it passes.
         logger.debug("%s: pypdf failed while opening it: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err, MSG_TOO_BIG_TO_READ.format) or MSG_DAMAGED) from err
     return reader
 
 
@@ -346,7 +362,9 @@ def _page_count(path: Path, reader: PdfReader, max_pages: int) -> int:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf could not read the page tree: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        # Counting reads only the page tree: a limit reached there is a tree of too many pages.
+        too_many = functools.partial(MSG_PAGE_TREE_TOO_BIG.format, limit=max_pages)
+        raise IngestError(path, _malformed(err, too_many) or MSG_DAMAGED) from err
     if count == 0:
         raise IngestError(path, MSG_NO_PAGES)
     if count > max_pages:
@@ -396,7 +414,10 @@ class _Budget:
         total = 0
         try:
             for stream in _content_streams(page):
-                total += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+                try:
+                    total += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+                except LimitReachedError:
+                    total += self.max_content_bytes + 1  # it decompresses past pypdf's own cap (75 MB)
                 if total > self.max_content_bytes:
                     break
         except Exception as err:
@@ -423,20 +444,28 @@ class _Budget:
 
 
 def _content_streams(page: PageObject) -> Iterator[Any]:
-    """The page's content streams, then the form XObjects its resources name (one level: a form
-    inside a form is rare in council papers, and pypdf's own caps still apply to it)."""
+    """The page's content streams, then every form XObject it can draw, however deeply nested: a
+    form's own resources may name more forms (a form in a form passed the limit when only the
+    first level was counted). Each form is visited once, so forms that name each other end."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else None
     if isinstance(contents, ArrayObject):
         yield from (item.get_object() for item in contents)
     elif contents is not None:
         yield contents
-    resources = page.get("/Resources")
-    xobjects = resources.get_object().get("/XObject") if resources is not None else None
-    for ref in xobjects.get_object().values() if xobjects is not None else ():
-        xobject = ref.get_object()
-        if xobject.get("/Subtype") == "/Form":
+    seen: set[Any] = set()
+    pending = [page.get("/Resources")]
+    while pending:
+        resources = pending.pop()
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        for ref in xobjects.get_object().values() if xobjects is not None else ():
+            xobject = ref.get_object()
+            key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(xobject)
+            if key in seen or xobject.get("/Subtype") != "/Form":
+                continue
+            seen.add(key)
             yield xobject
+            pending.append(xobject.get("/Resources"))
 
 
 def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) -> tuple[str, str]:
@@ -454,7 +483,8 @@ def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) ->
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf failed on page %d: %r", path.name, index + 1, err)
-        raise IngestError(path, _malformed(err) or MSG_PAGE_DAMAGED.format(page=index + 1)) from err
+        too_big = functools.partial(MSG_PAGE_TOO_BIG_TO_READ.format, page=index + 1)
+        raise IngestError(path, _malformed(err, too_big) or MSG_PAGE_DAMAGED.format(page=index + 1)) from err
     # Layout mode takes no visitors; the plain text above has already held the page to its
     # limits, and layout mode reads the same operators, so only the clock is checked after it.
     try:

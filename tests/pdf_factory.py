@@ -288,3 +288,21 @@ def make_huge_page_pdf(path: Path, megabytes: float = 3.0) -> Path:
     count = int(megabytes * 1_000_000) // (len(line) + 6)
     path.write_bytes(text_pdf_bytes(["\n".join(f"{line} {i}" for i in range(count))]))
     return path
+
+
+def make_nested_form_pdf(path: Path, megabytes: float) -> Path:
+    """One page that draws a form, which draws a second form carrying ``megabytes`` of text; the
+    second names the first again in its resources (a loop a careless walk never leaves)."""
+    line = "The committee noted the report on the budget and asked officers for more detail."
+    big = _content_for("\n".join([line] * (int(megabytes * 1_000_000) // (len(line) + 6))))
+    objects = _page_objects([b"q /Fm1 Do Q"], "<< /XObject << /Fm1 5 0 R >> >>")  # objects 1-4
+    form = "/Type /XObject /Subtype /Form /BBox [0 0 {w} {h}] /Resources << {resources} >>"
+    objects.append(_stream(form.format(w=PAGE_WIDTH, h=PAGE_HEIGHT, resources="/XObject << /Fm2 6 0 R >>"), b"/Fm2 Do"))
+    objects.append(
+        _stream(
+            form.format(w=PAGE_WIDTH, h=PAGE_HEIGHT, resources="/Font << /F1 7 0 R >> /XObject << /Fm1 5 0 R >>"), big
+        )
+    )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    path.write_bytes(_assemble(objects))
+    return path

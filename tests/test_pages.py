@@ -9,11 +9,13 @@ import time
 from functools import cache
 from pathlib import Path
 
+import pypdf
 import pytest
 from pdf_factory import (
     make_corrupt_xref_pdf,
     make_empty,
     make_image_only_pdf,
+    make_many_pages_pdf,
     make_not_a_pdf,
     make_owner_password_pdf,
     make_png_named_pdf,
@@ -313,6 +315,13 @@ def test_pypdf_warnings_silenced_and_logger_restored(tmp_path: Path, caplog: pyt
             make_image_only_pdf,
             "scan.pdf: has no text layer (it looks like a scanned image); OCR is not supported",
         ),
+        (
+            # pypdf stops at 100,000 entries in the /Kids array; this was reported as "damaged".
+            "many.pdf",
+            lambda p: make_many_pages_pdf(p, page_count=100_001),
+            "many.pdf: has more pages than can be counted safely (pypdf: reached maximum array element count),"
+            " far more than the 2,000 allowed (SCRUTINEER_MAX_PAGES); split it",
+        ),
     ],
 )
 def test_bad_files_raise_ingest_error(tmp_path: Path, name: str, make: object, message: str) -> None:
@@ -324,6 +333,17 @@ def test_bad_files_raise_ingest_error(tmp_path: Path, name: str, make: object, m
     assert str(caught.value) == message
     assert caught.value.path == path
     assert "Traceback" not in str(caught.value)
+
+
+def test_a_page_past_pypdfs_token_limit_is_too_large_not_damaged(tmp_path: Path) -> None:
+    """pypdf parses at most 2,000,000 tokens of one content stream; lowered here so the page is small."""
+    path = make_text_pdf(tmp_path / "tokens.pdf", ["The committee noted the report.\n" * 50])
+    with pypdf.apply_configuration(stream_parsing_work_maximum_count=100), pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == (
+        "tokens.pdf: page 1 is too large to read safely (pypdf: reached maximum number of tokens per stream);"
+        " it may be damaged or a very detailed drawing"
+    )
 
 
 def test_user_password_pdf_raises(tmp_path: Path) -> None:
