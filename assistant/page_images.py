@@ -107,9 +107,7 @@ def render_page(
     return _render(str(path), stat.st_size, stat.st_mtime_ns, page, scale, max_pixels, wanted)
 
 
-def page_png(
-    path: Path, page: int, scale: float = RENDER_SCALE, max_pixels: int = Settings.page_max_pixels
-) -> bytes:
+def page_png(path: Path, page: int, scale: float = RENDER_SCALE, max_pixels: int = Settings.page_max_pixels) -> bytes:
     """PNG bytes of 1-based ``page`` of ``path``. Raises PageNotAvailable."""
     return render_page(path, page, (), scale, max_pixels).png
 
