@@ -464,7 +464,7 @@ class PageView:
             return render_page_view(None, f"The file of {what} is not in the index.")
         try:
             path = resolve_pdf(source_file, self.settings, self.catalogue.folder_of(source_file))
-            rendered = render_page(path, page, highlights)
+            rendered = render_page(path, page, highlights, max_pixels=self.settings.page_max_pixels)
         except PageNotAvailable as exc:
             return render_page_view(None, f"The page cannot be shown: {exc}.")
         caption = f"Page {page} of {source_file}: {what}."

@@ -70,13 +70,17 @@ EXTRA_STOP_WORDS = frozenset(
 
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 """Reasoning models (Qwen, DeepSeek) may prefix their answer with a thinking block."""
-_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s+", re.MULTILINE)
+# Patterns here read what an LLM wrote, which can be anything: each runs in time linear in the
+# text (a leading \s* that can cross lines, or a \s+ searched from every space of a long run, is
+# quadratic), checked for all patterns by tests/test_pathological.py.
+_LIST_PREFIX = re.compile(r"^[^\S\n]*(?:[-*•]|\d+[.)]|#+)\s+", re.MULTILINE)
 _MARKER_GROUP = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_SEPARATOR = re.compile(r"(?<!\s)\s*[,;]\s*")
 # A sentence ends at . ! ? (then closing quotes and any citation markers) before white space and
 # a capital, digit, currency sign or opening quote; decimals such as 23.335 have no space.
 _SENTENCE_END = re.compile(r"(?<=[.!?])([\"'”’)]*(?:\s*\[\d+\])*)\s+(?=[A-Z0-9£$€\"'“‘(])")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([.,;:!?])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NUMBER = re.compile(
     r"(?<![\d.])(\d+(?:[.:/\-–]\d+)*)(?:\s*(%|(?:per\s?cent|percent|bn|billion|m|million|k|thousand)\b))?",
@@ -243,7 +247,7 @@ def parse_reply(reply: str) -> list[ReplySentence]:
     text = _THINK.sub("", reply).replace("**", "").replace("__", "")
     text = _LIST_PREFIX.sub("", text)
     # [1, 2] and [1; 2] become [1][2], so one pattern finds every citation.
-    text = _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text)
+    text = _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in _MARKER_SEPARATOR.split(m.group(1))), text)
     sentences: list[ReplySentence] = []
     for line in text.splitlines():
         line = " ".join(line.split())

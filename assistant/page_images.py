@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ log = logging.getLogger(__name__)
 
 RENDER_SCALE = 1.5
 """Pixels per PDF point: an A4 page becomes about 890 × 1260 pixels, readable without zooming."""
+MIN_SCALE = 0.1
+"""Fewest pixels per point worth showing (an A4 page in 60 × 84 pixels): a page that fits the pixel
+budget only below this is refused, not drawn as an unreadable speck."""
+MSG_TOO_LARGE = (
+    "page {page} is too large to show: {width:,.0f} × {height:,.0f} points would not be readable in"
+    " {pixels:,} pixels (SCRUTINEER_PAGE_MAX_PIXELS)"
+)
+MSG_NO_SIZE = "page {page} has no size ({width:g} × {height:g} points), so there is nothing to show"
 CACHE_PAGES = 64
 """Rendered pages kept in memory (a few hundred kilobytes each as PNG)."""
 SEARCH_WORDS = 6
@@ -80,20 +89,36 @@ class RenderedPage:
     """How many of the requested quotations were found on the page and outlined."""
 
 
-def render_page(path: Path, page: int, highlights: Sequence[str] = (), scale: float = RENDER_SCALE) -> RenderedPage:
+def render_page(
+    path: Path,
+    page: int,
+    highlights: Sequence[str] = (),
+    scale: float = RENDER_SCALE,
+    max_pixels: int = Settings.page_max_pixels,
+) -> RenderedPage:
     """1-based ``page`` of ``path`` as PNG, each text of ``highlights`` (quoted sentences) found
-    on it outlined and shaded. Raises PageNotAvailable."""
+    on it outlined and shaded; at ``scale`` pixels per point, or less so the image has at most
+    ``max_pixels`` pixels. Raises PageNotAvailable (a page too large to show at any readable scale)."""
     try:
         stat = path.stat()
     except OSError as exc:
         raise PageNotAvailable(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     wanted = tuple(" ".join(h.split()) for h in highlights if h.strip())
-    return _render(str(path), stat.st_size, stat.st_mtime_ns, page, scale, wanted)
+    return _render(str(path), stat.st_size, stat.st_mtime_ns, page, scale, max_pixels, wanted)
 
 
-def page_png(path: Path, page: int, scale: float = RENDER_SCALE) -> bytes:
+def page_png(path: Path, page: int, scale: float = RENDER_SCALE, max_pixels: int = Settings.page_max_pixels) -> bytes:
     """PNG bytes of 1-based ``page`` of ``path``. Raises PageNotAvailable."""
-    return render_page(path, page, (), scale).png
+    return render_page(path, page, (), scale, max_pixels).png
+
+
+def _fitted_scale(width: float, height: float, scale: float, max_pixels: int) -> float:
+    """``scale``, or the largest smaller one at which a ``width`` × ``height`` point page renders in at
+    most ``max_pixels`` pixels. PDFium rounds each side up, so the bound solved for is
+    (width·s + 1)(height·s + 1) ≤ max_pixels."""
+    area, sides = width * height, width + height
+    fit = (-sides + math.sqrt(sides * sides + 4 * area * (max_pixels - 1))) / (2 * area)
+    return min(scale, fit)
 
 
 def _search_rects(textpage: Any, text: str) -> list[tuple[float, float, float, float]]:
@@ -121,7 +146,9 @@ def _search_rects(textpage: Any, text: str) -> list[tuple[float, float, float, f
 
 
 @functools.lru_cache(maxsize=CACHE_PAGES)
-def _render(path: str, size: int, mtime_ns: int, page: int, scale: float, highlights: tuple[str, ...]) -> RenderedPage:
+def _render(
+    path: str, size: int, mtime_ns: int, page: int, scale: float, max_pixels: int, highlights: tuple[str, ...]
+) -> RenderedPage:
     """``size`` and ``mtime_ns`` are part of the cache key only: a replaced file misses the cache."""
     name = Path(path).name
     boxes: list[tuple[float, float, float, float]] = []
@@ -136,6 +163,7 @@ def _render(path: str, size: int, mtime_ns: int, page: int, scale: float, highli
                 raise PageNotAvailable(f"{name}: has no page {page} (it has {len(pdf)})")
             pdf_page = pdf[page - 1]
             try:
+                scale = _page_scale(name, page, pdf_page.get_size(), scale, max_pixels)
                 image = pdf_page.render(scale=scale).to_pil().convert("RGB")
                 # Boxes are in page space; a rotated page would need them turned too, so it gets none.
                 if highlights and pdf_page.get_rotation() == 0:
@@ -162,6 +190,24 @@ def _render(path: str, size: int, mtime_ns: int, page: int, scale: float, highli
     return RenderedPage(buffer.getvalue(), marked)
 
 
+def _page_scale(name: str, page: int, size: tuple[float, float], scale: float, max_pixels: int) -> float:
+    """The scale to draw a page of ``size`` points at, fitted to the pixel budget before PDFium
+    allocates the bitmap (a 14,400-point box at 1.5 pixels per point is 466 million pixels, and
+    took the server from 0.7 to 4.3 GB). Raises PageNotAvailable for a page with no size or
+    one too large to show."""
+    width, height = size
+    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
+        raise PageNotAvailable(f"{name}: " + MSG_NO_SIZE.format(page=page, width=width, height=height))
+    fitted = _fitted_scale(width, height, scale, max_pixels)
+    if fitted < MIN_SCALE:
+        raise PageNotAvailable(
+            f"{name}: " + MSG_TOO_LARGE.format(page=page, width=width, height=height, pixels=max_pixels)
+        )
+    if fitted < scale:
+        log.info("%s: page %d (%.0f × %.0f pt) drawn at %.3f pixels a point to fit", name, page, width, height, fitted)
+    return fitted
+
+
 def _outline(image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> Image.Image:
     """Shade each box yellow and frame it, so the quotation stands out without hiding the text."""
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -173,8 +219,12 @@ def _outline(image: Image.Image, boxes: list[tuple[float, float, float, float]])
 
 
 def page_image(
-    path: Path, page: int, highlights: Sequence[str] = (), scale: float = RENDER_SCALE
+    path: Path,
+    page: int,
+    highlights: Sequence[str] = (),
+    scale: float = RENDER_SCALE,
+    max_pixels: int = Settings.page_max_pixels,
 ) -> tuple[Image.Image, int]:
     """The page as a PIL image (what ``gr.Image`` shows) and how many quotations it outlines."""
-    rendered = render_page(path, page, highlights, scale)
+    rendered = render_page(path, page, highlights, scale, max_pixels)
     return Image.open(io.BytesIO(rendered.png)), rendered.marked

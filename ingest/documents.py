@@ -37,7 +37,9 @@ _TITLE = re.compile(r"^\s*Title:\s*(?P<title>.+)$")
 _APPENDIX_LIST = re.compile(r"^\s*Appendix\s+(?P<n>[0-9A-Z]{1,3})\s*[:\-–—.]\s*(?P<title>.+)$", re.I)
 _ORG = re.compile(
     r"\b(?:London Borough of [A-Z][a-z]+(?: and [A-Z][a-z]+)?"
-    r"|(?:[A-Z][a-z]+(?:[ -](?:and|&|upon|on|under)?[ -]?[A-Z][a-z]+)*)"
+    # At most five more words before "County Council": unbounded, every capitalised word of a
+    # long run of them was tried as the start of a name reaching to its end (quadratic).
+    r"|(?:[A-Z][a-z]+(?:[ -](?:and|&|upon|on|under)?[ -]?[A-Z][a-z]+){0,5})"
     r" (?:County|City|District|Borough|Town|Parish|Community|Metropolitan Borough) Council"
     r"|City of [A-Z][a-z]+(?: [A-Z][a-z]+){0,2})\b"
 )
@@ -45,7 +47,8 @@ _ORG = re.compile(
 # failed") is a record of a meeting, whatever its heading calls it ("Summary of … Meeting").
 _MOTION_OUTCOME = re.compile(r"\bmotion\s+(?:was\s+)?(?:carried|passed|failed|adopted|approved)\b", re.I)
 # "AGENDA", "AGENDA:", "Agenda - Final Revised": a line that heads a page's agenda, below a letterhead.
-_AGENDA_LINE = re.compile(r"^\s*agenda\s*(?:[:\-–—].*)?$", re.I | re.M)
+# [^\S\n]* rather than \s*: in multi-line mode \s* ran from every line start across all the blank lines below it.
+_AGENDA_LINE = re.compile(r"^[^\S\n]*agenda\s*(?:[:\-–—].*)?$", re.I | re.M)
 _COMMITTEE_WORDS = re.compile(
     r"\b(committee|cabinet|council|panel|board|commission|sub-committee|forum|assembly)\b", re.I
 )
@@ -252,7 +255,7 @@ def _single_start(pages: Sequence[Page]) -> _Start:
         doc_type = "table"
     elif "report" in top:
         doc_type = "report"
-    elif re.search(r"\bmeeting\b", top) and re.search(r"^\s*(present|apologies)\b", first.text, re.I | re.M):
+    elif re.search(r"\bmeeting\b", top) and re.search(r"^[^\S\n]*(present|apologies)\b", first.text, re.I | re.M):
         doc_type = "minutes"
     else:
         doc_type = "other"

@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from ingest.models import Document, GlossaryEntry, Page
 
 MAX_TERM_CHARS = 14
-_TERM = r"(?P<term>\(?[A-Z][A-Za-z0-9&/()]*\)?[A-Za-z0-9&/()]*(?: [A-Z][A-Z0-9&/]+)?)"
+# One run of term characters: "[…]*\)?[…]*" over the same characters (")" among them) matched the
+# same words in quadratically many ways, all tried when the row then failed.
+_TERM = r"(?P<term>\(?[A-Z][A-Za-z0-9&/()]*(?: [A-Z][A-Z0-9&/]+)?)"
 _LAYOUT_ROW = re.compile(rf"^\s*{_TERM}\s{{2,}}(?P<exp>\S.*\S)\s*$")
 _COLON_ROW = re.compile(rf"^\s*{_TERM}\s*(?::|\s[–—-])\s+(?P<exp>\S.*\S)\s*$")
 _GLOSSARY_HEADING = re.compile(r"^\s*glossary(?: of terms)?\s*:?\s*$", re.I)
 _INLINE = re.compile(
-    r"(?P<long>(?:[A-Z][\w'’&-]*|and|of|for|the|in|on|&)(?:\s+(?:[A-Z][\w'’&-]*|and|of|for|the|in|on|&)){0,9})\s+\((?P<acr>[A-Z][A-Za-z0-9&]{1,9})\)"
+    # The look-behind starts the name at a word's start only, not at every letter of a long word.
+    r"(?<![\w'’&-])(?P<long>(?:[A-Z][\w'’&-]*|and|of|for|the|in|on|&)(?:\s+(?:[A-Z][\w'’&-]*|and|of|for|the|in|on|&)){0,9})\s+\((?P<acr>[A-Z][A-Za-z0-9&]{1,9})\)"
 )
 _SMALL = {"and", "of", "for", "the", "in", "on", "&", "to", "a"}
 

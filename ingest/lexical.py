@@ -73,8 +73,10 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _RAW = re.compile(r"[£$€]?[^\W_]+(?:[-/&.'][^\W_]+)*%?")
 """Word characters joined by - / & . ' (a trailing full stop or lone dash is not taken)."""
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_NUMBER_WITH_SUFFIX = re.compile(r"(\d+(?:\.\d+)?)([^\W\d_]+|%)")
-_NUMERIC_SLASH = re.compile(r"\d+(?:/\d+)+")
+# The look-behinds start a number where its digits start (searched from every digit of a long
+# run, these were quadratic).
+_NUMBER_WITH_SUFFIX = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)([^\W\d_]+|%)")
+_NUMERIC_SLASH = re.compile(r"(?<!\d)\d+(?:/\d+)+")
 _YEAR = re.compile(r"\d{4}")
 _HYPHEN_YEAR = re.compile(r"(\d{4})-(\d{2})")
 

@@ -21,12 +21,14 @@ Reading is bounded by settings, so a hostile file cannot hang ingest or eat memo
 count limit checked before any page is read, a per-page and a per-file text limit checked
 while pypdf produces the text (so a page holding megabytes of text is stopped after its first
 ``max_page_chars`` characters, not parsed to the end), and a time budget checked at every
-content-stream operator. pypdf itself caps decompression, page-tree depth and cycles.
+content-stream operator and at every page of the clean-up, whose steps all run in time linear in
+the text. pypdf itself caps decompression, page-tree depth and cycles.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import itertools
@@ -35,14 +37,14 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PdfStreamError
-from pypdf.generic import ArrayObject
+from pypdf.generic import ArrayObject, IndirectObject
 
 from ingest.errors import IngestError
 from ingest.models import Page
@@ -101,6 +103,16 @@ MSG_TOO_SLOW = (
     "took longer than {limit:g} s to read (stopped at page {page} of {count}; SCRUTINEER_PARSE_TIMEOUT_S);"
     " it may be damaged or unusually complex"
 )
+MSG_PAGE_TREE_TOO_BIG = (
+    "has more pages than can be counted safely (pypdf: {reason}), far more than the {limit:,} allowed"
+    " (SCRUTINEER_MAX_PAGES); split it"
+)
+MSG_TOO_BIG_TO_READ = (
+    "is too large to read safely (pypdf: {reason}); split it, or save it again from the program that made it"
+)
+MSG_PAGE_TOO_BIG_TO_READ = (
+    "page {page} is too large to read safely (pypdf: {reason}); it may be damaged or a very detailed drawing"
+)
 MSG_PAGE_CONTENT_TOO_BIG = (
     "page {page} carries more than {limit:g} MB of drawing instructions (SCRUTINEER_MAX_PAGE_CONTENT_MB), too"
     " much to read safely; it may be damaged or a very detailed drawing — raise the limit if it is genuine"
@@ -126,7 +138,18 @@ _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 #: Symbol/Wingdings bullets that arrive as private-use code points.
 _SYMBOL_BULLETS = {"\uf0b7": "•", "\uf0a7": "•", "\uf0d8": "•", "\uf076": "•", "\uf0fc": "✓"}
-_TRANSLATE = str.maketrans({**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_INVISIBLE, None), **_SYMBOL_BULLETS})
+#: What a font without a usable map to Unicode yields instead of letters: raw glyph codes (NUL and
+#: the other control characters that are not white space), U+FFFD, and U+25A1, pypdf's stand-in
+#: for a .notdef glyph. Control characters never belong in text and are dropped wherever they stand.
+_CONTROL = "".join(c for c in map(chr, [*range(32), 127]) if not c.isspace())
+_UNREADABLE = _CONTROL + "\ufffd\u25a1"
+_DROP_UNREADABLE = str.maketrans(dict.fromkeys(_UNREADABLE, None))
+#: A page (or line) whose visible characters are more than this share unreadable has no text layer
+#: to speak of: indexing it would store glyph codes as words, and the first line as a title.
+UNREADABLE_SHARE = 0.5
+_TRANSLATE = str.maketrans(
+    {**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_INVISIBLE + _CONTROL, None), **_SYMBOL_BULLETS}
+)
 SOFT_HYPHEN = "\u00ad"
 
 _DASH = r"[-–—]"
@@ -145,10 +168,13 @@ _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _DIGITS = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")
+# The look-behinds below start a letter run only where one begins: without them a search tries
+# every letter of a long word and scans the rest of it from each, quadratic time (a 30,000-letter
+# word took 40 s of CPU after the parse budget had been checked for the last time).
 #: A hyphenated word inside a line, e.g. "step-down", "need-to-know".
-_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+")
 #: A line that ends in a letter and a hyphen: group 1 is the word part before it.
-_BREAK_END = re.compile(r"([^\W\d_]+)-$")
+_BREAK_END = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")
 #: The start of the next line when it continues a word: a lower-case letter run.
 _BREAK_START = re.compile(r"^([^\W\d_]+)")
 
@@ -210,8 +236,14 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         raw = [_extract_page(path, reader, index, budget) for index in range(count)]
     extracted = time.perf_counter()
 
-    texts = _clean_document([text for text, _ in raw], reading_order=True)
-    layouts = _clean_document([layout for _, layout in raw], reading_order=False)
+    unreadable = {i for i, (text, _) in enumerate(raw) if _mostly_unreadable(text)}
+    if unreadable:
+        # Treated like a scanned page (OCR, when there is one, is what would read it).
+        numbers = _numbers(sorted(i + 1 for i in unreadable))
+        logger.info("%s: page(s) %s hold mostly unreadable glyphs; treated as having no text layer", path.name, numbers)
+        raw = [("", "") if i in unreadable else pair for i, pair in enumerate(raw)]
+    texts = _clean_document([text for text, _ in raw], budget, reading_order=True)
+    layouts = _clean_document([layout for _, layout in raw], budget, reading_order=False)
     pages = [
         Page(number=i + 1, text=text, layout=layout)
         for i, (text, layout) in enumerate(zip(texts, layouts, strict=True))
@@ -220,7 +252,7 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         raise IngestError(path, MSG_SCANNED)
     empty = [page.number for page in pages if not page.text.strip()]
     if empty:
-        logger.info("%s: no text on page(s) %s", path.name, ", ".join(map(str, empty)))
+        logger.info("%s: no text on page(s) %s", path.name, _numbers(empty))
     logger.debug(
         "%s: %d pages extracted in %.2f s, cleaned in %.2f s",
         path.name,
@@ -229,6 +261,17 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         time.perf_counter() - extracted,
     )
     return pages
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers))
+
+
+def _mostly_unreadable(text: str) -> bool:
+    """Whether more than :data:`UNREADABLE_SHARE` of the visible characters of ``text`` are
+    unreadable glyphs (see :data:`_UNREADABLE`). Counted with C-speed string methods: pages are long."""
+    visible = len("".join(text.split()))
+    return visible > 0 and len(text) - len(text.translate(_DROP_UNREADABLE)) > UNREADABLE_SHARE * visible
 
 
 # --- opening -----------------------------------------------------------------
@@ -270,15 +313,20 @@ def _quiet_pypdf() -> Iterator[None]:
         pypdf_logger.setLevel(previous)
 
 
-def _malformed(err: BaseException) -> str | None:
+def _malformed(err: BaseException, too_big: Callable[..., str]) -> str | None:
     """The message for a file built so that reading it loops or recurses (pypdf detects page-tree
-    cycles and depth; a RecursionError may sit under its generic read error), else None."""
+    cycles and depth; a RecursionError may sit under its generic read error), or that reaches
+    another of pypdf's limits (objects, tokens, decompressed bytes): ``too_big(reason=<the limit>)``,
+    since that file is too large to read, not damaged. None for anything else."""
     seen: BaseException | None = err
     while seen is not None:
-        if isinstance(seen, RecursionError) or (isinstance(seen, LimitReachedError) and "depth" in str(seen).lower()):
+        text = str(seen).lower()
+        if isinstance(seen, RecursionError) or (isinstance(seen, LimitReachedError) and "depth" in text):
             return MSG_TOO_DEEP
-        if isinstance(seen, PdfReadError) and "cyclic" in str(seen).lower():
+        if isinstance(seen, PdfReadError | LimitReachedError) and ("cycl" in text or "loop" in text):
             return MSG_LOOP
+        if isinstance(seen, LimitReachedError):
+            return too_big(reason=text.strip().rstrip("."))
         seen = seen.__cause__ or seen.__context__
     return None
 
@@ -296,12 +344,12 @@ def _open(path: Path, data: bytes) -> PdfReader:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except (PdfStreamError, PdfReadError) as err:
         logger.debug("%s: pypdf could not open it: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err, MSG_TOO_BIG_TO_READ.format) or MSG_DAMAGED) from err
     except Exception as err:
         # pypdf also lets plain ValueError/KeyError/RecursionError/... escape on damaged files;
         # they mean the same to the user. KeyboardInterrupt is not an Exception, so it passes.
         logger.debug("%s: pypdf failed while opening it: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        raise IngestError(path, _malformed(err, MSG_TOO_BIG_TO_READ.format) or MSG_DAMAGED) from err
     return reader
 
 
@@ -314,7 +362,9 @@ def _page_count(path: Path, reader: PdfReader, max_pages: int) -> int:
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf could not read the page tree: %r", path.name, err)
-        raise IngestError(path, _malformed(err) or MSG_DAMAGED) from err
+        # Counting reads only the page tree: a limit reached there is a tree of too many pages.
+        too_many = functools.partial(MSG_PAGE_TREE_TOO_BIG.format, limit=max_pages)
+        raise IngestError(path, _malformed(err, too_many) or MSG_DAMAGED) from err
     if count == 0:
         raise IngestError(path, MSG_NO_PAGES)
     if count > max_pages:
@@ -350,6 +400,13 @@ class _Budget:
                 self.path, MSG_TOO_SLOW.format(limit=self.timeout_s, page=self.page, count=self.page_count)
             )
 
+    def each_page(self, items: list[Any]) -> Iterator[Any]:
+        """``items`` (one per page), the clock checked before each: clean-up spends the same budget."""
+        for number, item in enumerate(items, start=1):
+            self.page = number
+            self.check_clock()
+            yield item
+
     def check_content(self, page: PageObject) -> None:
         """Refuse a page whose drawing instructions (its content streams and the forms it draws)
         are too large to parse: pypdf parses them whole before the first operator can be checked,
@@ -357,7 +414,10 @@ class _Budget:
         total = 0
         try:
             for stream in _content_streams(page):
-                total += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+                try:
+                    total += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+                except LimitReachedError:
+                    total += self.max_content_bytes + 1  # it decompresses past pypdf's own cap (75 MB)
                 if total > self.max_content_bytes:
                     break
         except Exception as err:
@@ -384,20 +444,28 @@ class _Budget:
 
 
 def _content_streams(page: PageObject) -> Iterator[Any]:
-    """The page's content streams, then the form XObjects its resources name (one level: a form
-    inside a form is rare in council papers, and pypdf's own caps still apply to it)."""
+    """The page's content streams, then every form XObject it can draw, however deeply nested: a
+    form's own resources may name more forms (a form in a form passed the limit when only the
+    first level was counted). Each form is visited once, so forms that name each other end."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else None
     if isinstance(contents, ArrayObject):
         yield from (item.get_object() for item in contents)
     elif contents is not None:
         yield contents
-    resources = page.get("/Resources")
-    xobjects = resources.get_object().get("/XObject") if resources is not None else None
-    for ref in xobjects.get_object().values() if xobjects is not None else ():
-        xobject = ref.get_object()
-        if xobject.get("/Subtype") == "/Form":
+    seen: set[Any] = set()
+    pending = [page.get("/Resources")]
+    while pending:
+        resources = pending.pop()
+        xobjects = resources.get_object().get("/XObject") if resources is not None else None
+        for ref in xobjects.get_object().values() if xobjects is not None else ():
+            xobject = ref.get_object()
+            key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(xobject)
+            if key in seen or xobject.get("/Subtype") != "/Form":
+                continue
+            seen.add(key)
             yield xobject
+            pending.append(xobject.get("/Resources"))
 
 
 def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) -> tuple[str, str]:
@@ -415,7 +483,8 @@ def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) ->
         raise IngestError(path, MSG_NEEDS_CRYPTO) from None
     except Exception as err:
         logger.debug("%s: pypdf failed on page %d: %r", path.name, index + 1, err)
-        raise IngestError(path, _malformed(err) or MSG_PAGE_DAMAGED.format(page=index + 1)) from err
+        too_big = functools.partial(MSG_PAGE_TOO_BIG_TO_READ.format, page=index + 1)
+        raise IngestError(path, _malformed(err, too_big) or MSG_PAGE_DAMAGED.format(page=index + 1)) from err
     # Layout mode takes no visitors; the plain text above has already held the page to its
     # limits, and layout mode reads the same operators, so only the clock is checked after it.
     try:
@@ -443,6 +512,8 @@ def _normalise(raw: str, strip_left: bool) -> list[str]:
         line = line.rstrip()
         line = line[:-1] + "-" if line.endswith(SOFT_HYPHEN) else line
         line = line.replace(SOFT_HYPHEN, "")
+        if _mostly_unreadable(line):
+            line = ""  # a line of glyph codes in readable text (a heading in a font with no map) is not text
         lines.append(line.strip() if strip_left else line)
     return lines
 
@@ -561,20 +632,21 @@ def _find_edges(pages: list[list[str]]) -> _DocumentEdges:
     return _DocumentEdges(running=running, page_numbers=numbers)
 
 
-def _clean_document(raw_pages: list[str], reading_order: bool) -> list[str]:
-    """Clean every page of one extraction mode; headers are judged over the whole file."""
+def _clean_document(raw_pages: list[str], budget: _Budget, reading_order: bool) -> list[str]:
+    """Clean every page of one extraction mode; headers are judged over the whole file. Each step
+    is linear in the text and checks the clock at every page, inside the file's parse budget."""
     # The reading-order text has no meaningful indentation; the layout text does.
-    pages = [_normalise(raw, strip_left=reading_order) for raw in raw_pages]
+    pages = [_normalise(raw, strip_left=reading_order) for raw in budget.each_page(raw_pages)]
     edges = _find_edges(pages)
     if edges.running:
         logger.debug("running headers/footers: %s", sorted(edges.running))
     pages = [
         _strip_edges(lines, _EdgeTest(edges.running, top, bottom))
-        for lines, (top, bottom) in zip(pages, edges.page_numbers, strict=True)
+        for lines, (top, bottom) in budget.each_page(list(zip(pages, edges.page_numbers, strict=True)))
     ]
     if reading_order:  # hyphens are rejoined only in the reading-order text
         vocabulary = _Vocabulary(pages)
-        pages = [_join_hyphens(lines, vocabulary) for lines in pages]
+        pages = [_join_hyphens(lines, vocabulary) for lines in budget.each_page(pages)]
     return ["\n".join(_trim_blank(lines)) for lines in pages]
 
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from ingest.models import Document, Line, Resolution, Section
 from ingest.text import join_lines, split_sentences, typical_width
 
-_LIST_INTRO = re.compile(r"\b(resolved|agreed|decided|recommended|approved?)\b.*:\s*$", re.I)
+# Said with a colon at the end of the line (see _introduces_list); as one pattern, "word.*:$" ran
+# to the line's end from every decision word in it, quadratic on a line of them.
+_LIST_INTRO = re.compile(r"\b(?:resolved|agreed|decided|recommended|approved?)\b", re.I)
 _LIST_ENTRY = re.compile(r"^\s*(?P<num>\d{1,2}|\(?[ivx]{1,4}\)|[a-z]\)|\([a-z]\))[.)]?\s+(?P<text>\S.*)$")
 # A paragraph that opens with the decision word, as formal minutes print each decision:
 # "RESOLVED that …", "3. RESOLVED –", "AGREED:", "Resolved that …", "It was resolved that …".
@@ -46,10 +48,11 @@ PARAGRAPH_END_RATIO = 0.8
 # --- motions -----------------------------------------------------------------------------
 # A person as minutes name a mover or seconder: capitalised words and initials, with a title
 # ("Cllr. O. Williams", "Commissioner Allen Fisk", "Vice Mayor Anderson", "McPherson"); never
-# a pronoun or article, and never the vote word that follows ("MOTION BY: X SECOND: Y").
+# a pronoun or article, and never the vote word that follows ("MOTION BY: X SECOND: Y"). It starts
+# where a word starts: from every capital of a long upper-case run, it was quadratic.
 _NOT_NAME = r"(?:I|It|We|They|He|She|This|That|These|The|On|In|At|As|If|For|When|And|But|An?)\b"
 _NAME_STOP = r"(?i:second|ayes|nays|yeas|absent|abstain|result|motion|carried)"
-_NAME = rf"(?!{_NOT_NAME})[A-Z][\w'’.-]+(?:[ \t]+(?!{_NAME_STOP})[A-Z][\w'’.-]*){{0,4}}"
+_NAME = rf"(?<![\w'’.-])(?!{_NOT_NAME})[A-Z][\w'’.-]+(?:[ \t]+(?!{_NAME_STOP})[A-Z][\w'’.-]*){{0,4}}"
 # Who moved (proposed) a motion, in the forms minutes everywhere use: "Moved by X", "It was
 # proposed by X", "MOTION BY: X", "Moved: X", "Moved X", "X made a motion", "X moved that …",
 # "X (motion)", and in a transcript "X: I'll move it".
@@ -291,6 +294,12 @@ def _resolution_texts(lines: list[Line]) -> tuple[list[_Found], list[Line]]:
     return found, [ln for i, ln in enumerate(lines) if i not in used]
 
 
+def _introduces_list(text: str) -> bool:
+    """Whether a line introduces a list of decisions: it names one and ends with a colon ("It was
+    RESOLVED that the Committee:")."""
+    return text.rstrip().endswith(":") and bool(_LIST_INTRO.search(text))
+
+
 def _decisions(lines: Sequence[Line], heading_lines: int, width: int, formal: bool, prose: bool) -> list[_Found]:
     out: list[_Found] = []
     i = heading_lines
@@ -316,7 +325,7 @@ def _decisions(lines: Sequence[Line], heading_lines: int, width: int, formal: bo
                 i += 1
             out.append(_Found(para))
             continue
-        if prose and _LIST_INTRO.search(text) and i + 1 < len(lines) and _LIST_ENTRY.match(lines[i + 1].text):
+        if prose and _introduces_list(text) and i + 1 < len(lines) and _LIST_ENTRY.match(lines[i + 1].text):
             i += 1
             while i < len(lines) and (m := _LIST_ENTRY.match(lines[i].text)):
                 entry = [lines[i]]

@@ -222,7 +222,7 @@ def _letters_value(letters: str) -> int:
 
 def _heading_case(title: str) -> bool:
     """Capitals or title case ("Call to Order & Roll Call"), brackets aside: how headings are set."""
-    bare = re.sub(r"\([^)]*\)", " ", title)
+    bare = re.sub(r"\([^()]*\)", " ", title)  # innermost brackets: "[^)]*" ran on from every unclosed "("
     return all(w[0].isupper() for w in re.findall(r"[A-Za-z][\w'’]*", bare) if len(w) >= 4)
 
 
@@ -237,7 +237,7 @@ def _item_title(title: str, line: str) -> tuple[str, bool]:
     colon = re.search(r":-?\s+(?=\S)", title)
     if colon and (title.rstrip().endswith(".") or len(line) >= WRAPPED_HEADING_CHARS):
         title, inline = title[: colon.start()], True
-    for stop in re.finditer(r"(\w+)\.\s+(?=[A-Z])", title):
+    for stop in re.finditer(r"(?<!\w)(\w+)\.\s+(?=[A-Z])", title):  # from a word's start, not each letter
         word = stop.group(1)
         if re.search(r"[a-z]{2}$", word) and word not in _TITLE_ABBREVIATIONS:
             title, inline = title[: stop.end(1)], True

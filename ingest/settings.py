@@ -82,6 +82,12 @@ class Settings:
         " hundred drawing operators).",
         600.0,
     )
+    page_max_pixels: int = _doc(
+        "Most pixels (width × height) of a page shown for a citation. A bigger page (a plan, a drawing, a hostile"
+        " 200-inch box) is drawn at a smaller scale to fit, which bounds the memory of one view (about 16 MB a copy"
+        " at the default); a page that would be too small to read even then is refused as too large to show.",
+        4_000_000,
+    )
     chunk_max_words: int = _doc("Largest chunk in words; MiniLM truncates at 256 word pieces (~190 words).", 140)
     chunk_overlap_words: int = _doc("Words repeated at the start of the next chunk when a section is split.", 25)
     retrieve_k: int = _doc("Passages retrieved and ranked for each question (the contract asks for 10 at least).", 10)
@@ -144,6 +150,8 @@ class Settings:
         if self.hnsw_ef_search < 1:
             # Chroma would refuse it with "invalid value: integer `-5`, expected usize", naming nothing.
             raise ValueError(f"SCRUTINEER_HNSW_EF_SEARCH={self.hnsw_ef_search} must be 1 or more")
+        if self.page_max_pixels < 1:
+            raise ValueError(f"SCRUTINEER_PAGE_MAX_PIXELS={self.page_max_pixels} must be 1 or more")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -59,7 +59,7 @@ _CELL_SPLIT = re.compile(rf"\S+(?: {{1,{CELL_GAP - 1}}}\S+)*")  # words closer t
 _ACTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,2}[a-z]?\.?$")
 """An action's number in its first cell: ``1.1``, ``2.10``, ``1.2.3``."""
 _AREA_HEADING = re.compile(r"^(?P<lead>[^()\d]{0,60}?)\(?\bArea\s+(?P<num>\d{1,2})\b\)?\s*[:.\-–—]?\s+(?P<title>\S.*)$")
-_CONTINUED = re.compile(r"\s*\(\s*continued\s*\)\s*", re.I)
+_CONTINUED = re.compile(r"(?<!\s)\s*\(\s*continued\s*\)\s*", re.I)  # from a space run's start, not each space
 _END_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z][^.]{0,80}$")
 """A numbered top-level report heading ("4. Consultation") that ends a progress table."""
 _DATE_WORD = re.compile(

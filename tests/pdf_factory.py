@@ -66,8 +66,10 @@ def _assemble(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
-    """Catalogue, page tree and one page + content stream per entry of ``contents``."""
+def _page_objects(
+    contents: list[bytes], resources: str, size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)
+) -> list[bytes]:
+    """Catalogue, page tree and one page (``size`` points) + content stream per entry of ``contents``."""
     first_page = 3
     page_numbers = [first_page + 2 * i for i in range(len(contents))]
     objects = [
@@ -79,7 +81,7 @@ def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
     for page_number, data in zip(page_numbers, contents, strict=True):
         objects.append(
             (
-                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+                f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:g} {size[1]:g}] "
                 f"/Resources {resources} /Contents {page_number + 1} 0 R >>"
             ).encode("ascii")
         )
@@ -87,19 +89,20 @@ def _page_objects(contents: list[bytes], resources: str) -> list[bytes]:
     return objects
 
 
-def text_pdf_bytes(pages: list[str]) -> bytes:
-    """The bytes of a PDF whose page *i* shows ``pages[i]``, one PDF text line per ``\\n``."""
+def text_pdf_bytes(pages: list[str], size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> bytes:
+    """The bytes of a PDF whose page *i* shows ``pages[i]``, one PDF text line per ``\\n``, on
+    pages of ``size`` points (A4 unless told)."""
     contents = [_content_for(text) for text in pages]
-    objects = _page_objects(contents, "<< /Font << /F1 {font} 0 R >> >>")
+    objects = _page_objects(contents, "<< /Font << /F1 {font} 0 R >> >>", size)
     font_number = len(objects) + 1
     objects = [o.replace(b"{font}", str(font_number).encode("ascii")) for o in objects]
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     return _assemble(objects)
 
 
-def make_text_pdf(path: Path, pages: list[str]) -> Path:
+def make_text_pdf(path: Path, pages: list[str], size: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> Path:
     """A PDF with a text layer: each string of ``pages`` is one page, drawn line by line."""
-    path.write_bytes(text_pdf_bytes(pages))
+    path.write_bytes(text_pdf_bytes(pages, size))
     return path
 
 
@@ -139,6 +142,32 @@ def make_image_only_pdf(path: Path, page_count: int = 1) -> Path:
             pixels,
         )
     )
+    path.write_bytes(_assemble(objects))
+    return path
+
+
+#: Fonts whose glyphs have no Unicode value a reader can find, as a producer without a ToUnicode map
+#: writes them: the letter A drawn as .notdef (pypdf reads "□"), or mapped to U+FFFD.
+_UNMAPPED_FONTS = {
+    "notdef": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding"
+    b" /BaseEncoding /WinAnsiEncoding /Differences [65 /.notdef] >> >>",
+    "fffd": b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode {cmap} 0 R >>",
+}
+_FFFD_CMAP = (
+    b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Unmapped def"
+    b" 1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <41> <FFFD> endbfchar"
+    b" endcmap CMapName currentdict /CMap defineresource pop end end"
+)
+
+
+def make_unmapped_glyphs_pdf(path: Path, kind: str, lines: int = 20) -> Path:
+    """One page of ``lines`` lines of "AAAA AAAA" in a font (:data:`_UNMAPPED_FONTS` ``kind``)
+    whose A has no readable Unicode value: text is there, but no reader can say what it says."""
+    objects = _page_objects([_content_for("\n".join(["AAAA AAAA AAAA"] * lines))], "<< /Font << /F1 {font} 0 R >> >>")
+    font_number = len(objects) + 1
+    objects = [o.replace(b"{font}", str(font_number).encode("ascii")) for o in objects]
+    objects.append(_UNMAPPED_FONTS[kind].replace(b"{cmap}", str(font_number + 1).encode("ascii")))
+    objects.append(_stream("", _FFFD_CMAP))
     path.write_bytes(_assemble(objects))
     return path
 
@@ -258,4 +287,22 @@ def make_huge_page_pdf(path: Path, megabytes: float = 3.0) -> Path:
     line = "The committee noted the report on the budget and asked officers for more detail."
     count = int(megabytes * 1_000_000) // (len(line) + 6)
     path.write_bytes(text_pdf_bytes(["\n".join(f"{line} {i}" for i in range(count))]))
+    return path
+
+
+def make_nested_form_pdf(path: Path, megabytes: float) -> Path:
+    """One page that draws a form, which draws a second form carrying ``megabytes`` of text; the
+    second names the first again in its resources (a loop a careless walk never leaves)."""
+    line = "The committee noted the report on the budget and asked officers for more detail."
+    big = _content_for("\n".join([line] * (int(megabytes * 1_000_000) // (len(line) + 6))))
+    objects = _page_objects([b"q /Fm1 Do Q"], "<< /XObject << /Fm1 5 0 R >> >>")  # objects 1-4
+    form = "/Type /XObject /Subtype /Form /BBox [0 0 {w} {h}] /Resources << {resources} >>"
+    objects.append(_stream(form.format(w=PAGE_WIDTH, h=PAGE_HEIGHT, resources="/XObject << /Fm2 6 0 R >>"), b"/Fm2 Do"))
+    objects.append(
+        _stream(
+            form.format(w=PAGE_WIDTH, h=PAGE_HEIGHT, resources="/Font << /F1 7 0 R >> /XObject << /Fm1 5 0 R >>"), big
+        )
+    )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    path.write_bytes(_assemble(objects))
     return path

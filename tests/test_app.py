@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -323,6 +324,34 @@ def test_page_image_errors_name_the_file(settings: Settings, cabinet: Path) -> N
     with pytest.raises(PageNotAvailable) as err:
         page_png(broken, 1)
     assert str(err.value).startswith("broken.pdf: cannot be opened as a PDF")
+
+
+def test_a_huge_page_is_drawn_small_within_the_pixel_budget(settings: Settings) -> None:
+    """A 1 KB file with a 14,400-point box once took the server from 0.7 to 4.3 GB (466 million
+    pixels at 1.5 per point); it is drawn at the scale that fits SCRUTINEER_PAGE_MAX_PIXELS."""
+    big = make_text_pdf(settings.corpus_dir / "big.pdf", [BUDGET_SENTENCE], size=(14_400, 14_400))
+    assert big.stat().st_size < 1024
+    started = time.perf_counter()
+    rendered = render_page(big, 1, [BUDGET_SENTENCE], max_pixels=settings.page_max_pixels)
+    assert time.perf_counter() - started < 10
+    assert Image.open(io.BytesIO(rendered.png)).size == (1999, 1999)  # ceil(14,400 × 0.1388) per side
+    assert rendered.marked == 1
+    smaller = Settings.from_env(env={"SCRUTINEER_PAGE_MAX_PIXELS": "2250000"}).page_max_pixels
+    assert Image.open(io.BytesIO(page_png(big, 1, max_pixels=smaller))).size == (1499, 1499)
+    # An A4 page fits the default budget at the usual 1.5 pixels per point.
+    a4 = make_text_pdf(settings.corpus_dir / "a4.pdf", [BUDGET_SENTENCE])
+    assert Image.open(io.BytesIO(page_png(a4, 1, max_pixels=settings.page_max_pixels))).size == (893, 1263)
+
+
+def test_a_page_too_large_to_show_is_refused(settings: Settings) -> None:
+    """A 200,000-point box raised MemoryError; at a readable scale it cannot fit any sane budget."""
+    huge = make_text_pdf(settings.corpus_dir / "huge.pdf", [BUDGET_SENTENCE], size=(200_000, 200_000))
+    with pytest.raises(PageNotAvailable) as err:
+        render_page(huge, 1, [BUDGET_SENTENCE])
+    assert str(err.value) == (
+        "huge.pdf: page 1 is too large to show: 200,000 × 200,000 points would not be readable in 4,000,000"
+        " pixels (SCRUTINEER_PAGE_MAX_PIXELS)"
+    )
 
 
 def test_a_replaced_file_is_rendered_again(cabinet: Path) -> None:

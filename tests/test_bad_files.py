@@ -29,11 +29,13 @@ from pdf_factory import (
     make_huge_page_pdf,
     make_image_only_pdf,
     make_many_pages_pdf,
+    make_nested_form_pdf,
     make_not_a_pdf,
     make_png_named_pdf,
     make_self_referencing_pdf,
     make_text_pdf,
     make_truncated_pdf,
+    make_unmapped_glyphs_pdf,
     make_user_password_pdf,
     text_pdf_bytes,
 )
@@ -76,6 +78,10 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
         "is protected by a password; remove the password and try again",
     ),
     "scan.pdf": (make_image_only_pdf, "has no text layer (it looks like a scanned image); OCR is not supported"),
+    "glyphs.pdf": (
+        lambda p: make_unmapped_glyphs_pdf(p, "notdef"),
+        "has no text layer (it looks like a scanned image); OCR is not supported",
+    ),
     "5000-pages.pdf": (
         make_many_pages_pdf,
         "has 5,000 pages, more than the 2,000 allowed (SCRUTINEER_MAX_PAGES); split it or raise the limit",
@@ -206,13 +212,20 @@ def test_bad_new_version_of_an_ingested_file_keeps_the_old_one(
             " to read safely; it may be damaged or a very detailed drawing — raise the limit if it is genuine",
         ),
         (
+            # The drawing is in a form inside a form: once only the first level was counted.
+            {"max_page_content_mb": 0.5},
+            lambda p: make_nested_form_pdf(p, megabytes=0.6),
+            "page 1 carries more than 0.5 MB of drawing instructions (SCRUTINEER_MAX_PAGE_CONTENT_MB), too much"
+            " to read safely; it may be damaged or a very detailed drawing — raise the limit if it is genuine",
+        ),
+        (
             {"parse_timeout_s": 0.0},
             lambda p: make_text_pdf(p, [CABINET, PLANNING]),
             "took longer than 0 s to read (stopped at page 1 of 2; SCRUTINEER_PARSE_TIMEOUT_S);"
             " it may be damaged or unusually complex",
         ),
     ],
-    ids=["max_pages", "max_page_chars", "max_file_chars", "max_page_content_mb", "parse_timeout_s"],
+    ids=["max_pages", "max_page_chars", "max_file_chars", "max_page_content_mb", "nested_forms", "parse_timeout_s"],
 )
 def test_limits_come_from_settings(
     settings: Settings, index: Index, tmp_path: Path, override: dict, make: Callable[[Path], Path], message: str

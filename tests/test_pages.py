@@ -5,26 +5,33 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from functools import cache
 from pathlib import Path
 
+import pypdf
 import pytest
 from pdf_factory import (
     make_corrupt_xref_pdf,
     make_empty,
     make_image_only_pdf,
+    make_many_pages_pdf,
     make_not_a_pdf,
     make_owner_password_pdf,
     make_png_named_pdf,
     make_text_pdf,
     make_truncated_pdf,
+    make_unmapped_glyphs_pdf,
     make_user_password_pdf,
 )
 from pypdf import PdfReader
 
+from ingest import pages
 from ingest.errors import IngestError
 from ingest.models import Page
 from ingest.pages import extract_pages, file_sha256
+from ingest.pipeline import parse_pdf
+from ingest.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_PDF = ROOT / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
@@ -221,6 +228,39 @@ def test_hyphen_before_capital_or_digit_is_not_joined(tmp_path: Path) -> None:
     assert texts(path) == ["North-\nEast London\nYear 2023-\n24 results"]
 
 
+def test_a_page_of_one_long_word_is_cleaned_in_linear_time(tmp_path: Path) -> None:
+    """The hyphenation clean-up once searched a long word from each of its letters: a 30,000-letter
+    word took 40 s of CPU. 90,000 letters (under the page limit) now take a fraction of a second."""
+    word = "a" * 90_000
+    path = make_text_pdf(tmp_path / "word.pdf", [f"Minutes\n{word}-\nment\nEnd of {word[:10]}-"])
+    started = time.process_time()
+    page = extract_pages(path)[0]
+    assert time.process_time() - started < 5
+    assert page.text == f"Minutes\n{word}ment\nEnd of aaaaaaaaaa-"
+
+
+def test_clean_up_counts_against_the_parse_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text is read within the budget; cleaning it then spends the same budget, page by page."""
+    path = make_text_pdf(tmp_path / "slow.pdf", ["First page of text.", "Second page of text."])
+    clock = [1000.0]
+    monkeypatch.setattr(pages.time, "monotonic", lambda: clock[0])
+    normalise = pages._normalise
+
+    def slow_normalise(raw: str, strip_left: bool) -> list[str]:
+        # 250 "seconds" a page of the 600 allowed: the reading-order text is cleaned in 500, and the
+        # layout text runs out at its second page.
+        clock[0] += 250
+        return normalise(raw, strip_left)
+
+    monkeypatch.setattr(pages, "_normalise", slow_normalise)
+    with pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == (
+        "slow.pdf: took longer than 600 s to read (stopped at page 2 of 2; SCRUTINEER_PARSE_TIMEOUT_S);"
+        " it may be damaged or unusually complex"
+    )
+
+
 def test_owner_password_pdf_opens(tmp_path: Path) -> None:
     path = make_owner_password_pdf(tmp_path / "owner.pdf", ["Restricted but readable\nsecond line"])
     assert PdfReader(path).is_encrypted
@@ -275,6 +315,13 @@ def test_pypdf_warnings_silenced_and_logger_restored(tmp_path: Path, caplog: pyt
             make_image_only_pdf,
             "scan.pdf: has no text layer (it looks like a scanned image); OCR is not supported",
         ),
+        (
+            # pypdf stops at 100,000 entries in the /Kids array; this was reported as "damaged".
+            "many.pdf",
+            lambda p: make_many_pages_pdf(p, page_count=100_001),
+            "many.pdf: has more pages than can be counted safely (pypdf: reached maximum array element count),"
+            " far more than the 2,000 allowed (SCRUTINEER_MAX_PAGES); split it",
+        ),
     ],
 )
 def test_bad_files_raise_ingest_error(tmp_path: Path, name: str, make: object, message: str) -> None:
@@ -286,6 +333,17 @@ def test_bad_files_raise_ingest_error(tmp_path: Path, name: str, make: object, m
     assert str(caught.value) == message
     assert caught.value.path == path
     assert "Traceback" not in str(caught.value)
+
+
+def test_a_page_past_pypdfs_token_limit_is_too_large_not_damaged(tmp_path: Path) -> None:
+    """pypdf parses at most 2,000,000 tokens of one content stream; lowered here so the page is small."""
+    path = make_text_pdf(tmp_path / "tokens.pdf", ["The committee noted the report.\n" * 50])
+    with pypdf.apply_configuration(stream_parsing_work_maximum_count=100), pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == (
+        "tokens.pdf: page 1 is too large to read safely (pypdf: reached maximum number of tokens per stream);"
+        " it may be damaged or a very detailed drawing"
+    )
 
 
 def test_user_password_pdf_raises(tmp_path: Path) -> None:
@@ -305,3 +363,51 @@ def test_folder_raises(tmp_path: Path) -> None:
 def test_missing_file_hash_raises(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match=r"^gone\.pdf: file not found$"):
         file_sha256(tmp_path / "gone.pdf")
+
+
+# --- text that is there but cannot be read -------------------------------------
+
+SCANNED = "has no text layer (it looks like a scanned image); OCR is not supported"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: make_text_pdf(p, ["\x00" * 40 + "\n" + "\x00" * 300]),
+        lambda p: make_unmapped_glyphs_pdf(p, "notdef"),
+        lambda p: make_unmapped_glyphs_pdf(p, "fffd"),
+    ],
+    ids=["nul", "notdef", "fffd"],
+)
+def test_a_file_of_unreadable_glyphs_has_no_text_layer(tmp_path: Path, make: object) -> None:
+    path = make(tmp_path / "glyphs.pdf")  # type: ignore[operator]
+    with pytest.raises(IngestError) as caught:
+        extract_pages(path)
+    assert str(caught.value) == f"glyphs.pdf: {SCANNED}"
+
+
+def test_unreadable_pages_and_lines_in_a_readable_file_are_left_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = make_text_pdf(
+        tmp_path / "mixed.pdf",
+        [
+            "\x00" * 20 + "\nHighways Maintenance Plan\nThe plan sets out the repairs in the bud\x00get.",
+            "\x00" * 40 + "\n" + "\x00" * 300,
+            "The Cabinet noted the report.",
+        ],
+    )
+    with caplog.at_level(logging.INFO, logger="ingest.pages"):
+        got = extract_pages(path)
+    assert [page.text for page in got] == [
+        "Highways Maintenance Plan\nThe plan sets out the repairs in the budget.",
+        "",
+        "The Cabinet noted the report.",
+    ]
+    assert "mixed.pdf: page(s) 2 hold mostly unreadable glyphs; treated as having no text layer" in caplog.messages
+    parsed = parse_pdf(path, "test", Settings.from_env(env={}))
+    # The title comes from the first lines: once it was twenty NULs and the heading.
+    assert [doc.title for doc in parsed.documents] == [
+        "Highways Maintenance Plan The plan sets out the repairs in the budget."
+    ]
+    assert not any("\x00" in chunk.text for chunk in parsed.chunks)
