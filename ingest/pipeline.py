@@ -39,7 +39,7 @@ from ingest.store import Index, Recovery, Row
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
