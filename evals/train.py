@@ -256,6 +256,10 @@ class Replay:
         k = int((self.extra_scores >= threshold).sum())
         return self.right[k], self.chars[k]
 
+    def first(self, n: int) -> Replay:
+        """The replay of the same answer allowed at most ``n`` sentences."""
+        return Replay(self.extra_scores[: n - 1], self.right[:n], self.chars[:n])
+
 
 def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
     """The answers the assistant would give this question, as :func:`assistant.answer.select` quotes them."""
@@ -275,26 +279,36 @@ def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
 def curve(scored: Sequence[HeldOut], keep_ratio: float = 0.6, max_sentences: int = 3) -> list[dict[str, float]]:
     """For each threshold: held-out abstention (on unanswerable), false abstention (on answerable),
     and accuracy and concise accuracy of the answers replayed as the assistant would give them."""
-    replays = [replay(h, keep_ratio, max_sentences) for h in scored]
+    return replayed_curve(scored, [replay(h, keep_ratio, max_sentences) for h in scored])
+
+
+def replayed_curve(scored: Sequence[HeldOut], replays: Sequence[Replay]) -> list[dict[str, float]]:
+    """:func:`curve` from the questions' replays (one per question of ``scored``, in order)."""
+    grid = np.array(THRESHOLD_GRID)
     best = np.array([h.best for h in scored])
-    ans = np.array([h.example.answerable for h in scored])
-    rows = []
-    for t in THRESHOLD_GRID:
-        given = [r.at(t) for r in replays]
-        ok = np.array([g[0] for g in given], dtype=bool)
-        short = np.array([g[1] <= CONCISE_CHARS for g in given], dtype=bool)
-        answered = best >= t
-        right = (answered & ans & ok) | (~answered & ~ans)
-        rows.append(
-            {
-                "threshold": t,
-                "abstention": float((~answered & ~ans).sum() / max(1, (~ans).sum())),
-                "false_abstention": float((~answered & ans).sum() / max(1, ans.sum())),
-                "accuracy": float(right.mean()) if len(right) else 0.0,
-                "concise_accuracy": float((right & (~answered | short)).mean()) if len(right) else 0.0,
-            }
-        )
-    return rows
+    ans = np.array([h.example.answerable for h in scored], dtype=bool)
+    # ok[t, q], short[t, q]: whether question q's answer at threshold t holds the strings, and is short.
+    ok = np.zeros((len(grid), len(replays)), dtype=bool)
+    short = np.zeros_like(ok)
+    for q, r in enumerate(replays):
+        k = (r.extra_scores[None, :] >= grid[:, None]).sum(axis=1)
+        ok[:, q] = np.array(r.right)[k]
+        short[:, q] = np.array(r.chars)[k] <= CONCISE_CHARS
+    answered = best[None, :] >= grid[:, None]
+    right = (answered & ans & ok) | (~answered & ~ans)
+    n = max(1, len(replays))
+    abstained_unanswerable = (~answered & ~ans).sum(axis=1) / max(1, (~ans).sum())
+    abstained_answerable = (~answered & ans).sum(axis=1) / max(1, ans.sum())
+    return [
+        {
+            "threshold": float(t),
+            "abstention": float(abstained_unanswerable[i]),
+            "false_abstention": float(abstained_answerable[i]),
+            "accuracy": float(right[i].sum() / n),
+            "concise_accuracy": float((right[i] & (~answered[i] | short[i])).sum() / n),
+        }
+        for i, t in enumerate(grid)
+    ]
 
 
 def choose_threshold(points: Sequence[dict[str, float]]) -> float:
@@ -309,8 +323,11 @@ def choose_answer_numbers(scored: Sequence[HeldOut]) -> tuple[float, float, int,
     best_key: tuple[float, int] | None = None
     chosen: tuple[float, float, int, list[dict[str, float]]] = (0.5, 0.6, 3, [])
     for ratio in KEEP_RATIOS:
+        # Quoting picks sentences greedily, so the answer allowed n sentences is the first n of the
+        # answer allowed the most: replay that one, cut it for each n.
+        longest = [replay(h, ratio, max(MAX_SENTENCES)) for h in scored]
         for n in MAX_SENTENCES:
-            points = curve(scored, ratio, n)
+            points = replayed_curve(scored, [r.first(n) for r in longest])
             t = choose_threshold(points)
             at = next(p for p in points if p["threshold"] == t)
             key = (round(at["accuracy"] + CONCISE_WEIGHT * at["concise_accuracy"], 6), -n)
