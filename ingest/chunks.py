@@ -44,6 +44,15 @@ def content_hash(model_id: str, embed_text: str) -> str:
     return hashlib.sha256(f"{model_id}\0{EMBED_TEMPLATE_ID}\0{embed_text}".encode()).hexdigest()
 
 
+def passage_hash(section_title: str, text: str) -> str:
+    """Identity of a passage as cited: its section's title and its words, white space folded. The
+    same report in an agenda pack and on its own gives equal hashes, though their document titles
+    (part of what is embedded) may differ; the section title keeps "RESOLVED that the report be
+    noted" under two different minute items apart."""
+    folded = " ".join(text.split())
+    return hashlib.sha256(f"{' '.join(section_title.split())}\0{folded}".encode()).hexdigest()
+
+
 def chunk_document(
     doc: Document, sections: Sequence[Section], model_id: str, max_words: int, overlap_words: int
 ) -> tuple[list[Chunk], list[SentenceUnit]]:
