@@ -23,6 +23,10 @@ RENDERED_KINDS = ("action",)
 """Sections whose text is rendered from table cells, one field a line."""
 MIN_SENTENCE_WORDS = 3
 """Shorter "sentences" (a bare heading, "December 2023") are not stored as answer candidates."""
+COPY_MIN_WORDS = 12
+"""Passages shorter than this ("RESOLVED that the report be noted.") are kept wherever they are
+printed, even when another document prints the same words: short stock phrases say different
+things in different meetings."""
 
 
 @dataclass
@@ -44,13 +48,14 @@ def content_hash(model_id: str, embed_text: str) -> str:
     return hashlib.sha256(f"{model_id}\0{EMBED_TEMPLATE_ID}\0{embed_text}".encode()).hexdigest()
 
 
-def passage_hash(section_title: str, text: str) -> str:
-    """Identity of a passage as cited: its section's title and its words, white space folded. The
-    same report in an agenda pack and on its own gives equal hashes, though their document titles
-    (part of what is embedded) may differ; the section title keeps "RESOLVED that the report be
-    noted" under two different minute items apart."""
+def passage_hash(text: str) -> str:
+    """Identity of a passage as cited: its words, white space folded, whatever the titles of its
+    document and section (a pack and the standalone file title the same report differently).
+    ``""`` for a passage shorter than :data:`COPY_MIN_WORDS`, which is never treated as a copy."""
     folded = " ".join(text.split())
-    return hashlib.sha256(f"{' '.join(section_title.split())}\0{folded}".encode()).hexdigest()
+    if len(folded.split()) < COPY_MIN_WORDS:
+        return ""
+    return hashlib.sha256(folded.encode()).hexdigest()
 
 
 def chunk_document(

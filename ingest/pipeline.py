@@ -466,7 +466,7 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
             "page_start": c.page_start,
             "page_end": c.page_end,
             "content_hash": c.content_hash,
-            "text_hash": passage_hash(s.title, c.text),
+            "text_hash": passage_hash(c.text),
             # Always present, so a new version's upsert (which merges metadata) resets an old note.
             "also_in": "",
             "ordinal": c.ordinal,

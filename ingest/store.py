@@ -76,8 +76,8 @@ sentences, with their vectors), so they can come back when that document goes; n
 HELD_IN = "held_in"
 """Metadata key of a held row: the collection it comes from (its id is ``<collection>:<id>``)."""
 TEXT_HASH = "text_hash"
-"""Chunk metadata: hash of the passage as cited (section title and text), equal for the same passage
-in two documents, whatever their titles; see :func:`ingest.chunks.passage_hash`."""
+"""Chunk metadata: hash of the passage's words, equal for the same passage in two documents whatever
+their titles, ``""`` for a short one that is never a copy; see :func:`ingest.chunks.passage_hash`."""
 ALSO_IN = "also_in"
 """Chunk metadata: JSON list of ``{"source_file", "doc_title", "page"}``, the other documents that
 print this passage word for word, whose copies are held; ``""`` when there are none (never left out:
