@@ -10,7 +10,8 @@ PREVIEW_CHARS = 300
 
 def source_line(n: int, p: Passage) -> str:
     pages = f"page {p.page}" if p.page_end == p.page else f"pages {p.page}–{p.page_end}"
-    return f"[{n}] {p.locator} ({pages})"
+    also = f"; {p.also_in_note}" if p.also_in else ""
+    return f"[{n}] {p.locator} ({pages}{also})"
 
 
 def format_answer(answer: Answer, with_text: bool = True) -> str:

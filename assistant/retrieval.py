@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,9 @@ class Passage:
     ordinal: int
     organisation: str = ""
     """The council or body whose paper it is ("Kent County Council")."""
+    also_in: list[tuple[str, int]] = field(default_factory=list)
+    """(file, page) of each other document that prints this passage word for word (an agenda pack
+    repeating a report), whose copy is not searched: cited as "also in <file>, p. <page>"."""
 
     @classmethod
     def from_row(cls, row: Row, score: float) -> Passage:
@@ -59,7 +63,13 @@ class Passage:
             section_id=m.get("section_id", ""),
             ordinal=int(m.get("ordinal", 0)),
             organisation=str(m.get("organisation") or ""),
+            also_in=[(str(c["source_file"]), int(c["page"])) for c in json.loads(m.get("also_in") or "[]")],
         )
+
+    @property
+    def also_in_note(self) -> str:
+        """``also in pack.pdf, p. 23`` (copies joined by "; "), or "" when no other document prints it."""
+        return "also in " + "; ".join(f"{name}, p. {page}" for name, page in self.also_in) if self.also_in else ""
 
     def contract(self, with_score: bool = True) -> dict[str, Any]:
         """The shape the evaluation contract gives citations and retrieved passages."""
@@ -72,6 +82,8 @@ class Passage:
         }
         if self.page_end != self.page:
             d["page_end"] = self.page_end
+        if self.also_in:
+            d["also_in"] = [{"source_file": name, "page": page} for name, page in self.also_in]
         if with_score:
             d["score"] = round(self.score, 4)
         return d

@@ -23,6 +23,10 @@ RENDERED_KINDS = ("action",)
 """Sections whose text is rendered from table cells, one field a line."""
 MIN_SENTENCE_WORDS = 3
 """Shorter "sentences" (a bare heading, "December 2023") are not stored as answer candidates."""
+COPY_MIN_WORDS = 12
+"""Passages shorter than this ("RESOLVED that the report be noted.") are kept wherever they are
+printed, even when another document prints the same words: short stock phrases say different
+things in different meetings."""
 
 
 @dataclass
@@ -42,6 +46,16 @@ class SentenceUnit:
 
 def content_hash(model_id: str, embed_text: str) -> str:
     return hashlib.sha256(f"{model_id}\0{EMBED_TEMPLATE_ID}\0{embed_text}".encode()).hexdigest()
+
+
+def passage_hash(text: str) -> str:
+    """Identity of a passage as cited: its words, white space folded, whatever the titles of its
+    document and section (a pack and the standalone file title the same report differently).
+    ``""`` for a passage shorter than :data:`COPY_MIN_WORDS`, which is never treated as a copy."""
+    folded = " ".join(text.split())
+    if len(folded.split()) < COPY_MIN_WORDS:
+        return ""
+    return hashlib.sha256(folded.encode()).hexdigest()
 
 
 def chunk_document(

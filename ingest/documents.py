@@ -49,6 +49,13 @@ _MOTION_OUTCOME = re.compile(r"\bmotion\s+(?:was\s+)?(?:carried|passed|failed|ad
 # "AGENDA", "AGENDA:", "Agenda - Final Revised": a line that heads a page's agenda, below a letterhead.
 # [^\S\n]* rather than \s*: in multi-line mode \s* ran from every line start across all the blank lines below it.
 _AGENDA_LINE = re.compile(r"^[^\S\n]*agenda\s*(?:[:\-–—].*)?$", re.I | re.M)
+# "4. Public Health Peer Review (Pages 13 - 43)", "III. New Business": an agenda item, whose title
+# may wrap onto the next lines until its page reference.
+_AGENDA_ITEM = re.compile(r"^\s*(?:\d{1,3}|[IVXL]{1,5}|[A-Z])[.)]\s+(?P<title>\S.*)$")
+_PAGE_REF = re.compile(r"\(\s*pages?\s+\d+(?:\s*[-–—]\s*\d+)?\s*\)\s*$", re.I)
+_NUMBERED = re.compile(r"^\s*\(?(?:\d{1,3}(?:\.\d+)*|[IVXL]{1,5}|[A-Za-z])[.)]\s")
+ITEM_TITLE_MIN_WORDS = 3
+"""Agenda item titles with fewer words ("Apologies", "Minutes") are too common to open a document."""
 _COMMITTEE_WORDS = re.compile(
     r"\b(committee|cabinet|council|panel|board|commission|sub-committee|forum|assembly)\b", re.I
 )
@@ -64,6 +71,9 @@ class _Start:
     document_date: str | None
     parent: int | None = None
     """Index of the report this appendix belongs to, whose meeting it shares."""
+    by_words: bool = False
+    """Opened by no recognised heading and typed by its first page's words: its pages may still
+    read as a plan, a deck or a glossary, as the same paper would inside a pack."""
 
 
 def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
@@ -72,11 +82,22 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         return []
     starts: list[_Start] = []
     appendices: list[tuple[int, str]] = []  # (index of listing report, appendix title)
+    items: list[str] = []  # titles of the agenda's items not yet found opening a page
+    listing = False  # still on the agenda's pages that list items
     for page in pages:
         head = _head(page)
         start = _document_start(head, page.number, starts, appendices)
+        if start is None and listing:
+            found = _agenda_items(page.text)  # the agenda's list of items may run on
+            items += found
+            listing = bool(found)
+        if start is None and items and not listing:
+            start = _item_start(head, page.number, items)
         if start is not None:
             starts.append(start)
+            _consume(items, start.title)  # a report found by its cover sheet is its item's document
+            if start.doc_type == "agenda":
+                items, listing = _agenda_items(page.text), True
         if starts and starts[-1].doc_type == "report":
             for line in page.text.splitlines():
                 m = _APPENDIX_LIST.match(line)
@@ -96,6 +117,11 @@ def segment_pack(pages: Sequence[Page], source_file: str) -> list[Document]:
         doc_type = start.doc_type
         if doc_type == "appendix":
             doc_type = _appendix_type(start.title, doc_pages)
+        elif start.by_words and doc_type in ("report", "other"):
+            # Typed as a pack would type it, so it is split into the same sections and its
+            # passages match the pack's copy word for word.
+            refined = _appendix_type(start.title, doc_pages)
+            doc_type = refined if refined != "report" else doc_type
         parent = starts[start.parent] if start.parent is not None else None
         committee = start.committee or (parent.committee if parent else None)
         meeting_date = start.meeting_date or (parent.meeting_date if parent else None)
@@ -209,6 +235,60 @@ def _document_start(
     return None
 
 
+def _agenda_items(text: str) -> list[str]:
+    """The titles of the agenda items a page lists, each joined across the lines it wraps onto
+    up to its page reference; those of fewer than :data:`ITEM_TITLE_MIN_WORDS` words left out."""
+    titles: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        m = _AGENDA_ITEM.match(line)
+        if m:
+            current = [m.group("title").strip()]
+            titles.append("")
+        elif current is None or not line.strip():
+            current = None
+            continue
+        else:
+            current.append(line.strip())
+        titles[-1] = _PAGE_REF.sub("", " ".join(current)).strip()
+        if _PAGE_REF.search(line) or len(current) >= 3:
+            current = None
+    return [t for t in titles if len(words(t)) >= ITEM_TITLE_MIN_WORDS]
+
+
+def _item_start(head: list[str], number: int, items: list[str]) -> _Start | None:
+    """A page headed with (most of) the title of an item its pack's agenda lists: that item's
+    report. Each item opens one document, so a title repeated atop its report's pages does not
+    split it again; numbered lines (a minute item named like an agenda item) are not headings."""
+    top = [ln for ln in head[:4] if not _NUMBERED.match(ln) and not _APPENDIX_LIST.match(ln)]
+    if not top or top[0] != head[0] or BLANK_PAGE.match(" ".join(head)):
+        return None
+    title = _matching_item(items, " ".join(top), first_line=top[0])
+    if title is None:
+        return None
+    items.remove(title)
+    heading = _heading_text(top, words(title)) or title
+    return _Start(number, "report", _short(heading, 160), None, None, first_date(" ".join(head[:4])))
+
+
+def _matching_item(items: list[str], text: str, first_line: str = "") -> str | None:
+    """The first item whose title's words are (mostly) in ``text`` and, given ``first_line``, start there."""
+    have = set(words(text))
+    first = set(words(first_line))
+    for title in items:
+        title_words = words(title)
+        if first_line and not first & set(title_words):
+            continue
+        if sum(w in have for w in title_words) / len(title_words) >= APPENDIX_MATCH:
+            return title
+    return None
+
+
+def _consume(items: list[str], title: str) -> None:
+    if (found := _matching_item(items, title)) is not None:
+        items.remove(found)
+
+
 def _heading_text(head: list[str], title_words: list[str] | None = None) -> str:
     """The page's heading lines (up to the first long line), without a trailing date line.
     With ``title_words``, only as many lines as it takes to cover that title."""
@@ -260,7 +340,7 @@ def _single_start(pages: Sequence[Page]) -> _Start:
     else:
         doc_type = "other"
     committee = next((_clean_body(ln) for ln in head if _COMMITTEE_WORDS.search(ln) and len(ln) < 80), None)
-    return _Start(first.number, doc_type, _short(title, 160), committee, date, date)
+    return _Start(first.number, doc_type, _short(title, 160), committee, date, date, by_words=True)
 
 
 def _clean_body(text: str) -> str:

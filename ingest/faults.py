@@ -27,6 +27,7 @@ POINTS: dict[str, str] = {
     "mid_chroma_write": "a file's chunks written (and its stale chunks deleted), its sentences and records not",
     "before_file_record": "all of a file's rows written, its file record and commit not",
     "before_marker_clear": "a file's file record and commit written, its pending marker not yet cleared",
+    "mid_settle": "settling copies: passages coming back and notes written, copies not yet held; marker not cleared",
     "after_chroma_write": "every file written to Chroma, the lexical index not yet refreshed",
     "mid_recovery": "recovery of an unsettled file: some of its rows deleted or switched, its marker not cleared",
 }

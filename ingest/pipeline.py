@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest import faults
-from ingest.chunks import SentenceUnit, chunk_document, content_hash
+from ingest.chunks import SentenceUnit, chunk_document, content_hash, passage_hash
 from ingest.documents import file_slug, segment_pack
 from ingest.embeddings import Embedder
 from ingest.errors import IngestBusyError, IngestError
@@ -91,6 +91,9 @@ class IngestReport:
     """Texts sent to the model (new content hashes)."""
     reused: int = 0
     """Texts whose vectors were found in the index by content hash."""
+    held_copies: int = 0
+    """Passages in the index, after this run, that another document prints word for word and that are
+    searched and cited from that document (its citation says "also in" this one)."""
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -101,6 +104,8 @@ class IngestReport:
             f" {self.resolutions} resolutions, {self.glossary} glossary entries",
             f"{self.embedded} texts embedded, {self.reused} reused, {self.seconds:.1f} s",
         ]
+        if self.held_copies:
+            parts.append(f"{self.held_copies} passages also printed in another document, searched from that one")
         parts += [f"{name}: already ingested as {twin}; skipped" for name, twin in self.duplicates]
         parts += [f"recovered from an interrupted ingest: {r.message}" for r in self.recovered]
         return "\n".join(parts)
@@ -318,6 +323,7 @@ class Ingestor:
     def _finish(self, report: IngestReport) -> None:
         """Refresh what is derived from Chroma when this run changed it."""
         if report.ingested or report.removed or report.recovered:
+            report.held_copies = self.index.held_count()
             faults.reached("after_chroma_write")
             self.refresh_derived()
 
@@ -460,6 +466,9 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
             "page_start": c.page_start,
             "page_end": c.page_end,
             "content_hash": c.content_hash,
+            "text_hash": passage_hash(c.text),
+            # Always present, so a new version's upsert (which merges metadata) resets an old note.
+            "also_in": "",
             "ordinal": c.ordinal,
             "_embed": c.embed_text,
         }

@@ -4,6 +4,12 @@ glossary entries, file records), so pointing at a Chroma server moves all of it.
 Three collections share a prefix: ``<prefix>_chunks`` and ``<prefix>_sentences`` hold the
 embedded passages; ``<prefix>_records`` holds one entry per file, document, resolution
 and glossary entry, told apart by ``record_type`` and embedded so they can be searched too.
+
+A passage that two documents print word for word (a report in an agenda pack and the same
+report published on its own) is searched once: the copy in the file with the fewest documents
+stays in ``chunks`` and names the others in its ``also_in``; the others wait, with their
+sentences and vectors, in ``<prefix>_held``, which nothing searches, until that copy goes
+(see :meth:`Index.settle_copies`).
 """
 
 from __future__ import annotations
@@ -60,6 +66,24 @@ STAGING_COLLECTION = "staging"
 """``<prefix>_staging`` holds a replacement's new rows until they are complete; nothing searches it."""
 STAGED_IN = "staged_in"
 """Metadata key of a staged row: the collection it is for (its id is ``<collection>:<id>``)."""
+COPIES_ID = "meta:copies"
+"""Id of the marker written with a file's pending marker before a write or removal that may change
+which copy of a passage is searched, and cleared once the copies are settled: left by a writer that
+died, it makes recovery settle every copy again (:meth:`Index.settle_copies`)."""
+HELD_COLLECTION = "held"
+"""``<prefix>_held`` holds the copies of passages searched from another document (chunks and their
+sentences, with their vectors), so they can come back when that document goes; nothing searches it."""
+HELD_IN = "held_in"
+"""Metadata key of a held row: the collection it comes from (its id is ``<collection>:<id>``)."""
+TEXT_HASH = "text_hash"
+"""Chunk metadata: hash of the passage's words, equal for the same passage in two documents whatever
+their titles, ``""`` for a short one that is never a copy; see :func:`ingest.chunks.passage_hash`."""
+ALSO_IN = "also_in"
+"""Chunk metadata: JSON list of ``{"source_file", "doc_title", "page"}``, the other documents that
+print this passage word for word, whose copies are held; ``""`` when there are none (never left out:
+Chroma's upsert merges metadata, so a missing key would keep an old note)."""
+NO_RECORD_DOCUMENTS = 10**6
+"""Documents assumed for a copy whose file has no file record: it is never preferred."""
 
 KEPT_PREVIOUS = "kept_previous"
 FINISHED_NEW = "finished_new"
@@ -228,6 +252,7 @@ class Index:
         self._client = _Guarded(self.client, settings)  # what the index itself calls: faults as IndexUnavailable
         self._collections = self._open()
         self._staging_col: Any = None
+        self._held_col: Any = None
 
     def _open(self) -> dict[str, Any]:
         ef_search = self.settings.hnsw_ef_search
@@ -248,11 +273,13 @@ class Index:
         """Delete everything (``scrutineer ingest --rebuild``); call it under the writer lock."""
         for name in COLLECTIONS:
             self._client.delete_collection(f"{self.settings.collection_prefix}_{name}")
-        staging = f"{self.settings.collection_prefix}_{STAGING_COLLECTION}"
-        if staging in {c.name for c in self._client.list_collections()}:
-            self._client.delete_collection(staging)
+        existing = {c.name for c in self._client.list_collections()}
+        for extra in (STAGING_COLLECTION, HELD_COLLECTION):
+            if f"{self.settings.collection_prefix}_{extra}" in existing:
+                self._client.delete_collection(f"{self.settings.collection_prefix}_{extra}")
         self._collections = self._open()
         self._staging_col = None
+        self._held_col = None
 
     def collection(self, name: str) -> Any:
         return self._collections[name]
@@ -402,15 +429,24 @@ class Index:
         :meth:`_apply` writes the new rows collection by collection, each followed by deleting the
         file's rows no longer produced; then the file record, the marker marked committed and a
         new generation in one write; then clears the staged rows and the marker. A crash after
-        the commit leaves a committed marker over complete content, which recovery just clears."""
+        the commit leaves a committed marker over complete content, which recovery just clears.
+
+        Last, which copy of each of the file's passages is searched is settled
+        (:meth:`settle_copies`); the copies marker written with the pending marker makes recovery
+        settle them if a crash comes first."""
         dim = int(np.asarray(file_row.vector).size)
+        # Copies of these passages elsewhere may have to come back or be held once this file changes.
+        hashes = self._text_hashes_of_file(source_file) | _text_hashes(rows.get("chunks", []))
         if not any(self.ids_of_file(name, source_file) for name in COLLECTIONS):
-            self.upsert("records", [self._marker_row(source_file, WRITING, dim), self._meta_row(dim)])
+            marker = self._marker_row(source_file, WRITING, dim)
+            self.upsert("records", [marker, self._copies_marker(dim), self._meta_row(dim)])
             faults.reached("after_pending_marker")
             self._apply(source_file, rows, file_row, dim)
+            self._settle_and_clear(hashes, dim)
             return
         staging = self._staging()  # created before the marker that names it
-        self.upsert("records", [self._marker_row(source_file, STAGING, dim)])  # live rows unchanged: no generation
+        # Live rows unchanged: no generation.
+        self.upsert("records", [self._marker_row(source_file, STAGING, dim), self._copies_marker(dim)])
         faults.reached("after_pending_marker")
         self._clear_staged(source_file)  # an earlier attempt's, should recovery have been skipped
         for name in COLLECTIONS:
@@ -425,6 +461,7 @@ class Index:
         self.upsert("records", [self._marker_row(source_file, SWITCHING, dim), self._meta_row(dim)])
         faults.reached("before_switch")
         self._apply(source_file, rows, file_row, dim)
+        self._settle_and_clear(hashes, dim)
 
     def _apply(
         self, source_file: str, rows: dict[str, list[Row]], file_row: Row, dim: int, recovering: bool = False
@@ -438,6 +475,9 @@ class Index:
             self.delete(name, stale)
             if name == "chunks":
                 faults.reached("mid_recovery" if recovering else "mid_chroma_write")
+        # The file's held copies are of its previous version: its new rows are all live now, and
+        # settling the copies holds again those that another document's copy stands for.
+        self._clear_held(source_file)
         if not recovering:
             faults.reached("before_file_record")
         # One write, so the file record, the commit and the generation land together or not at all.
@@ -449,15 +489,21 @@ class Index:
 
     def remove_file(self, source_file: str) -> int:
         """Remove everything a file contributed; returns the number of rows removed. A pending
-        marker goes first, so a crash part-way leaves the removal for :meth:`recover_pending` to finish."""
+        marker goes first, so a crash part-way leaves the removal for :meth:`recover_pending` to finish.
+        Copies of its passages that other documents print, held while it was searched, come back first."""
         found = {name: self.ids_of_file(name, source_file) for name in COLLECTIONS}
         dim = self._vector_dim()
         if dim is None or not any(found.values()):
             return 0  # nothing to remove, so the generation stays as it is
-        self.upsert("records", [self._marker_row(source_file, REMOVING, dim), self._meta_row(dim)])
+        hashes = self._text_hashes_of_file(source_file)
+        marker = self._marker_row(source_file, REMOVING, dim)
+        self.upsert("records", [marker, self._copies_marker(dim), self._meta_row(dim)])
+        # Copies held for the file's passages come back first, so none is ever missing from the search.
+        self.settle_copies(hashes, leaving=source_file)
         self._delete_file_rows(source_file, found, fault_point="mid_remove")
         self.upsert("records", [self._meta_row(dim)])
         self.delete("records", [PENDING_PREFIX + source_file])
+        self.delete("records", [COPIES_ID])
         return sum(len(ids) for ids in found.values())
 
     def _delete_file_rows(self, source_file: str, found: dict[str, list[str]], fault_point: str) -> None:
@@ -468,18 +514,200 @@ class Index:
             ordered = [i for i in ids if i != file_id] + ([file_id] if file_id in ids else [])
             self.delete(name, ordered)
             faults.reached(fault_point)
+        self._clear_held(source_file)
+
+    # ---- copies of one passage in several documents ------------------------------------------
+    def _held(self) -> Any:
+        """The held collection, created on first use by a writer (see :data:`HELD_COLLECTION`)."""
+        if self._held_col is None:
+            self._held_col = self._side_collection(HELD_COLLECTION)
+        return self._held_col
+
+    def _clear_held(self, source_file: str) -> None:
+        _delete_where(self._held(), {"source_file": source_file})
+
+    def held_count(self) -> int:
+        """Passages held as copies of a passage searched from another document."""
+        got = self._held().get(where={HELD_IN: "chunks"}, include=[])
+        return len(got["ids"])
+
+    def _text_hashes_of_file(self, source_file: str) -> set[str]:
+        """The passage hashes of a file's chunks, live or held."""
+        rows = self.get("chunks", where={"source_file": source_file})
+        rows += _paged(self._held(), {"$and": [{"source_file": source_file}, {HELD_IN: "chunks"}]})
+        return _text_hashes(rows)
+
+    def _copies_marker(self, dim: int) -> Row:
+        vector = np.full(dim, 1 / np.sqrt(dim), dtype=np.float32)
+        meta = {"record_type": META_TYPE, "state": "settling", "source_file": META_SOURCE}
+        return Row(COPIES_ID, "copies", meta, vector)
+
+    def _settle_and_clear(self, hashes: set[str], dim: int) -> None:
+        if self.settle_copies(hashes):
+            self.bump_generation(dim)  # which copy is searched changed after the file's commit
+        self.delete("records", [COPIES_ID])
+
+    def _held_chunks(self, hashes: Collection[str] | None) -> list[Row]:
+        if hashes is None:
+            return _unheld(_paged(self._held(), {HELD_IN: "chunks"}))
+        rows: list[Row] = []
+        wanted = sorted(hashes)
+        for start in range(0, len(wanted), WRITE_BATCH):
+            clause = {"$and": [{HELD_IN: "chunks"}, {TEXT_HASH: {"$in": wanted[start : start + WRITE_BATCH]}}]}
+            rows.extend(_paged(self._held(), clause))
+        return _unheld(rows)
+
+    def _live_chunks(self, hashes: Collection[str] | None) -> list[Row]:
+        if hashes is None:
+            return [r for r in self.get("chunks") if r.metadata.get(TEXT_HASH)]
+        rows: list[Row] = []
+        wanted = sorted(hashes)
+        for start in range(0, len(wanted), WRITE_BATCH):
+            rows.extend(self.get("chunks", where={TEXT_HASH: {"$in": wanted[start : start + WRITE_BATCH]}}))
+        return rows
+
+    def settle_copies(self, hashes: Collection[str] | None = None, leaving: str | None = None) -> int:
+        """Make each passage with these hashes (all, with None) searched once: of the copies that
+        different documents print, the one in the file with the fewest documents (a report published
+        on its own, not the agenda pack that repeats it; then by file name and page) stays in
+        ``chunks`` with the others named in its ``also_in``; the others and their sentences go to
+        the held collection, vectors and all. A copy whose searched twin is gone comes back.
+
+        Idempotent, and no row leaves one place before it is written in the other (a chunk may
+        briefly be searched without its sentences, never a sentence without its chunk), so a crash
+        part-way leaves every passage searchable and the next call finishes the job. ``leaving``
+        names a file about to be removed: its rows are left where they are and out of the choice.
+        Returns the number of chunks moved or whose ``also_in`` changed."""
+        live = {r.id: r for r in self._live_chunks(hashes) if r.metadata.get("source_file") != leaving}
+        held = {r.id: r for r in self._held_chunks(hashes) if r.metadata.get("source_file") != leaving}
+        documents = {name: int(meta.get("documents") or 1) for name, meta in self.file_records().items()}
+        groups: dict[str, dict[str, Row]] = {}
+        for row in [*held.values(), *live.values()]:  # a row in both places: the live one is what readers see
+            groups.setdefault(str(row.metadata[TEXT_HASH]), {})[row.id] = row
+
+        def rank(row: Row) -> tuple[int, str, int, str]:
+            m = row.metadata
+            name = str(m.get("source_file", ""))
+            return documents.get(name, NO_RECORD_DOCUMENTS), name, int(m.get("page_start", 0)), row.id
+
+        searched: list[Row] = []  # rows to (re)write into chunks, with their metadata as it should be
+        keep: list[str] = []  # chunks that stay or come back live, in groups with copies
+        copies: list[str] = []  # chunks that are held
+        for group in groups.values():
+            if (
+                len(group) == 1
+                and not held.keys() & group.keys()
+                and not next(iter(group.values())).metadata.get(ALSO_IN)
+            ):
+                continue  # a passage printed once, where it belongs: nothing to look at
+            ordered = sorted(group.values(), key=rank)
+            first = ordered[0]
+            held_here = [r for r in ordered if r.metadata.get("doc_id") != first.metadata.get("doc_id")]
+            also = [
+                {"source_file": r.metadata.get("source_file"), "doc_title": r.metadata.get("doc_title"),
+                 "page": int(r.metadata.get("page_start", 0))}
+                for r in held_here
+            ]  # fmt: skip
+            also_json = json.dumps(also, ensure_ascii=False) if also else None
+            held_ids = {r.id for r in held_here}
+            copies += [r.id for r in ordered if r.id in held_ids]
+            for row in ordered:
+                if row.id in held_ids:
+                    continue
+                keep.append(row.id)
+                meta = {**row.metadata, ALSO_IN: also_json if row is first and also_json else ""}
+                if row.id not in live or (live[row.id].metadata.get(ALSO_IN) or "") != meta[ALSO_IN]:
+                    searched.append(Row(row.id, row.text, meta))
+        hold = [i for i in copies if i in live]
+        stale_held = [f"chunks:{i}" for i in keep if i in held]
+        moving_sentences = self._sentence_ids(copies)
+        returning_sentences = self._held_sentence_ids(keep)
+        if not (searched or hold or stale_held or moving_sentences or returning_sentences):
+            return 0
+        # Chunks coming back and renoted first, then their sentences; held chunks after their sentences.
+        vectors = self._vectors("chunks", [r.id for r in searched if r.id in live])
+        back = [f"chunks:{r.id}" for r in searched if r.id not in live]
+        vectors.update({r.id: r.vector for r in _unheld(_rows(self._get_by_ids(self._held(), back), True))})
+        for row in searched:
+            row.vector = vectors[row.id]
+        self.upsert("chunks", searched)
+        self._unhold("sentences", returning_sentences)
+        faults.reached("mid_settle")
+        self._delete_held(stale_held)
+        self._hold("sentences", moving_sentences)
+        self._hold("chunks", hold)
+        log.info("copies settled: %d passages held, %d searched again or renoted", len(hold), len(searched))
+        return len(hold) + len(searched)
+
+    def _get_by_ids(self, col: Any, ids: Sequence[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        for start in range(0, len(ids), GET_BATCH):
+            got = col.get(ids=list(ids[start : start + GET_BATCH]), include=["documents", "metadatas", "embeddings"])
+            out["ids"] += got["ids"]
+            out["documents"] += got["documents"] or []
+            out["metadatas"] += got["metadatas"] or []
+            out["embeddings"] += list(got["embeddings"]) if got["embeddings"] is not None else []
+        return out
+
+    def _vectors(self, name: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {r.id: r.vector for r in self.get(name, ids=ids, include_vectors=True) if r.vector is not None}
+
+    def _sentence_ids(self, chunk_ids: Sequence[str]) -> list[str]:
+        ids: list[str] = []
+        for start in range(0, len(chunk_ids), WRITE_BATCH):
+            where = {"chunk_id": {"$in": list(chunk_ids[start : start + WRITE_BATCH])}}
+            ids += self._collections["sentences"].get(where=where, include=[])["ids"]
+        return ids
+
+    def _held_sentence_ids(self, chunk_ids: Sequence[str]) -> list[str]:
+        ids: list[str] = []
+        for start in range(0, len(chunk_ids), WRITE_BATCH):
+            part = list(chunk_ids[start : start + WRITE_BATCH])
+            where = {"$and": [{HELD_IN: "sentences"}, {"chunk_id": {"$in": part}}]}
+            ids += [i[len("sentences:") :] for i in self._held().get(where=where, include=[])["ids"]]
+        return ids
+
+    def _hold(self, name: str, ids: Sequence[str]) -> None:
+        """Move live rows of ``name`` into the held collection (written there before deleted here)."""
+        if not ids:
+            return
+        rows = self.get(name, ids=ids, include_vectors=True)
+        held = [
+            Row(f"{name}:{r.id}", r.text, {**r.metadata, HELD_IN: name, **({ALSO_IN: ""} if name == "chunks" else {})},
+                r.vector)
+            for r in rows
+        ]  # fmt: skip
+        self._upsert_into(self._held(), held)
+        self.delete(name, ids)
+
+    def _unhold(self, name: str, ids: Sequence[str]) -> None:
+        """Move held rows back into ``name`` (written there before deleted from the held collection)."""
+        if not ids:
+            return
+        held_ids = [f"{name}:{i}" for i in ids]
+        rows = _unheld(_rows(self._get_by_ids(self._held(), held_ids), True))
+        self.upsert(name, rows)
+        self._delete_held(held_ids)
+
+    def _delete_held(self, held_ids: Sequence[str]) -> None:
+        for start in range(0, len(held_ids), WRITE_BATCH):
+            self._held().delete(ids=list(held_ids[start : start + WRITE_BATCH]))
 
     # ---- staging -------------------------------------------------------------------------
     def _staging(self) -> Any:
         """The staging collection, created on first use: only writers touch it, so opening an
         index to read never writes a collection."""
         if self._staging_col is None:
-            self._staging_col = self._client.get_or_create_collection(
-                f"{self.settings.collection_prefix}_{STAGING_COLLECTION}",
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
+            self._staging_col = self._side_collection(STAGING_COLLECTION)
         return self._staging_col
+
+    def _side_collection(self, suffix: str) -> Any:
+        """A collection only writers use (staging, held), created on first use."""
+        return self._client.get_or_create_collection(
+            f"{self.settings.collection_prefix}_{suffix}",
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
 
     def _staged_rows(self, source_file: str) -> dict[str, list[Row]]:
         """A file's staged rows by the collection they are for, as they were given to :meth:`replace_file`."""
@@ -502,9 +730,7 @@ class Index:
             offset += GET_BATCH
 
     def _clear_staged(self, source_file: str) -> None:
-        col = self._staging()
-        while ids := col.get(where={"source_file": source_file}, include=[], limit=GET_BATCH)["ids"]:
-            col.delete(ids=ids)
+        _delete_where(self._staging(), {"source_file": source_file})
 
     # ---- crash recovery ------------------------------------------------------------------
     def pending(self) -> dict[str, str]:
@@ -526,7 +752,9 @@ class Index:
         dropped, the previous version stays; ``switching`` — the switch is finished from the
         staged rows, the new version is in; ``writing`` — the new file's partial rows are removed
         (file record last), it is absent; ``removing`` — the removal is finished; ``committed`` —
-        the marker is cleared. Call it under the writer lock, before reading file records."""
+        the marker is cleared. Then, if a writer died before settling which copy of a passage is
+        searched, every copy is settled (:meth:`settle_copies`). Call it under the writer lock,
+        before reading file records."""
         recoveries = []
         for source_file, state in sorted(self.pending().items()):
             if state == COMMITTED:
@@ -556,6 +784,11 @@ class Index:
             log.warning("%s", recovery.message)
             recoveries.append(recovery)
             self.delete("records", [PENDING_PREFIX + source_file])
+        if recoveries or self._collections["records"].get(ids=[COPIES_ID], include=[])["ids"]:
+            changed = self.settle_copies()
+            if changed:
+                log.warning("settled %d copies of passages an interrupted ingest left unsettled", changed)
+            self.delete("records", [COPIES_ID])
         return recoveries
 
     def bump_generation(self, dim: int) -> str:
@@ -586,9 +819,10 @@ class Index:
         return None
 
     def digest(self, ignore: Collection[str] = ()) -> str:
-        """sha256 over every id, text and metadata in the index (not the generation stamp; pending
-        markers count): equal digests, equal content. ``ignore`` names metadata keys to leave out,
-        e.g. ``ingested_at`` to compare two ingests of the same files made at different times."""
+        """sha256 over every id, text and metadata in the index, held copies included (not the
+        generation stamp; pending markers count): equal digests, equal content. ``ignore`` names
+        metadata keys to leave out, e.g. ``ingested_at`` to compare two ingests of the same files
+        made at different times."""
         h = hashlib.sha256()
         for name in COLLECTIONS:
             for row in sorted(self.get(name), key=lambda r: r.id):
@@ -596,7 +830,43 @@ class Index:
                     continue  # the generation changes on every write, even one that leaves content as it was
                 meta = {k: v for k, v in row.metadata.items() if k not in ignore}
                 h.update(f"{name}\0{row.id}\0{row.text}\0{json.dumps(meta, sort_keys=True)}\n".encode())
+        held = f"{self.settings.collection_prefix}_{HELD_COLLECTION}"
+        if held in {c.name for c in self._client.list_collections()}:
+            for row in sorted(_paged(self._held(), {HELD_IN: {"$ne": ""}}), key=lambda r: r.id):
+                meta = {k: v for k, v in row.metadata.items() if k not in ignore}
+                h.update(f"held\0{row.id}\0{row.text}\0{json.dumps(meta, sort_keys=True)}\n".encode())
         return h.hexdigest()
+
+
+def _text_hashes(rows: Iterable[Row]) -> set[str]:
+    return {str(r.metadata[TEXT_HASH]) for r in rows if r.metadata.get(TEXT_HASH)}
+
+
+def _delete_where(col: Any, where: dict[str, Any]) -> None:
+    while ids := col.get(where=where, include=[], limit=GET_BATCH)["ids"]:
+        col.delete(ids=ids)
+
+
+def _paged(col: Any, where: dict[str, Any]) -> list[Row]:
+    """Every row of ``col`` matching ``where`` (text and metadata), read in pages."""
+    rows: list[Row] = []
+    offset = 0
+    while True:
+        batch = _rows(col.get(where=where, include=["documents", "metadatas"], limit=GET_BATCH, offset=offset), False)
+        rows.extend(batch)
+        if len(batch) < GET_BATCH:
+            return rows
+        offset += GET_BATCH
+
+
+def _unheld(rows: Iterable[Row]) -> list[Row]:
+    """Held rows as they are in their own collection: id without its prefix, no ``held_in``."""
+    out = []
+    for row in rows:
+        name = str(row.metadata.get(HELD_IN, ""))
+        meta = {k: v for k, v in row.metadata.items() if k != HELD_IN}
+        out.append(Row(row.id[len(name) + 1 :], row.text, meta, row.vector))
+    return out
 
 
 def _rows(got: dict[str, Any], with_vectors: bool) -> list[Row]:

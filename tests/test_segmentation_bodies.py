@@ -491,3 +491,69 @@ def test_made_up_compound_item_numbers(tmp_path: Path) -> None:
         ("10.25.03", "Budget Amendment"),
         ("10.25.04", "Adjournment"),
     ]
+
+
+# --- packs split at the pages their agenda's items open ------------------------------------
+
+UK_PACK = [
+    "AGENDA\nEnvironment Committee\nMonday, 14 April 2025\n1. Apologies for Absence\n"
+    "2. Minutes of the meeting held on 3 March 2025 (Pages 3 - 4)\n"
+    "3. Riverside Park Tree Planting Strategy (Pages 5 - 6)\n"
+    "4. Annual Review of Parking Charges\nin the Town Centre (Pages 7 - 8)\n5. Any Other Business",
+    "This page is intentionally left blank",
+    "MINUTES OF THE ENVIRONMENT COMMITTEE\nMonday, 3 March 2025\n"
+    "Present: Councillor K Lee (Chair) and Councillor L Shah.\n"
+    "1. Apologies\nApologies for absence were received from Councillor M Ward.\n"
+    "2. Street Cleaning\nThe committee reviewed the street cleaning rota for the spring months.",
+    "3. Riverside Park Tree Planting Strategy\nThe committee asked for a strategy to come to its next meeting.\n"
+    "RESOLVED that a tree planting strategy be brought to the April meeting.",
+    "Riverside Park Tree Planting Strategy\nReport of the Director of Place\n1. Purpose\n"
+    "1.1 This report sets out a programme of tree planting in the riverside park over three winters.",
+    "Riverside Park Tree Planting Strategy\n2. Options\n2.1 Planting could be done by volunteers or by contractors.",
+    "Annual Review of Parking Charges in the Town Centre\nReport of the Head of Parking Services\n1. Summary\n"
+    "1.1 Charges in the town centre car parks have not changed since 2021 and costs have risen.",
+    "2. Recommendations\n2.1 The committee is asked to recommend a ten pence rise in hourly charges.",
+]
+US_PACK = [
+    "CITY OF SPRINGFIELD\nCITY COUNCIL\nAGENDA\nTuesday, March 4, 2025\nA. Call to Order\n"
+    "B. Staff Report: Downtown Bike Lane Pilot Program\n"
+    "C. Resolution 2025-12 adopting the Downtown Bike Lane Pilot Program\n"
+    "D. Adjournment",
+    "STAFF REPORT\nDowntown Bike Lane Pilot Program\nTo: Mayor and City Council\nFrom: Director of Public Works\n"
+    "Staff recommends a six month pilot of protected bike lanes on Main Street between 1st and 5th Avenues.",
+    "RESOLUTION NO. 2025-12\nA RESOLUTION ADOPTING THE DOWNTOWN BIKE LANE PILOT PROGRAM\n"
+    "NOW, THEREFORE, BE IT RESOLVED by the City Council that the pilot program is adopted.",
+]
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        # hand-counted: the front sheet, the minutes, two reports (one repeats its title atop its second page)
+        (UK_PACK, [("agenda", 1, 2), ("minutes", 3, 4), ("report", 5, 6), ("report", 7, 8)]),
+        # hand-counted: the agenda, a staff report, a resolution
+        (US_PACK, [("agenda", 1, 1), ("report", 2, 2), ("report", 3, 3)]),
+    ],
+    ids=["uk-committee", "us-city-council"],
+)
+def test_a_pack_splits_where_its_agenda_items_open_pages(
+    tmp_path: Path, pages: list[str], expected: list[tuple[str, int, int]]
+) -> None:
+    pf = parse_pdf(make_text_pdf(tmp_path / "pack.pdf", pages), "test", Settings.from_env(env={}))
+    assert [(d.doc_type, d.page_start, d.page_end) for d in pf.documents] == expected
+    titles = [d.title for d in pf.documents[-2:]]
+    assert "Riverside Park" in titles[0] or "Bike Lane" in titles[0]
+    assert "Parking Charges" in titles[1] or "RESOLUTION" in titles[1].upper()
+
+
+def test_a_report_on_its_own_is_typed_as_its_pack_types_it(tmp_path: Path) -> None:
+    """A slide deck published as its own file (no cover sheet) is a presentation, as inside a pack,
+    so it is split into the same slides and its passages match the pack's copy."""
+    slides = [
+        "Public Health Peer Review\nFeedback to the committee\n29 February 2024",
+        "What we found\nStrong partnership working across the borough.",
+        "Vision and strategy\nA clear ambition shared by partners.",
+        "Next steps\nAn action plan within three months.",
+    ]
+    pf = parse_pdf(make_text_pdf(tmp_path / "deck.pdf", slides), "test", Settings.from_env(env={}))
+    assert [d.doc_type for d in pf.documents] == ["presentation"]
