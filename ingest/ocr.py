@@ -63,6 +63,8 @@ _NOISE_CHARS = frozenset("|[]{}()_~-—–=«»'\"`^*.,:;!¡/\\")
 #: Paths from which a page without text or a scanned image is read by OCR all the same: its text was
 #: turned into outlines, one path a glyph (a page of such text draws over a thousand; a rule or a logo few).
 MIN_OUTLINES = 100
+#: Longest hanging label ("17.", "(iv)", "b.") put back at the start of the line beside it.
+LABEL_CHARS = 5
 #: Gap between two words, in character widths, from which a layout row keeps their columns apart.
 COLUMN_GAP_CHARS = 2.0
 
@@ -276,15 +278,42 @@ def read_tsv(number: int, tsv: str, min_confidence: float, seconds: float = 0.0)
 
 
 def _reading_order(words: list[Word]) -> str:
-    """One text line per Tesseract line, in its order (it reads a page's columns one after the other)."""
-    lines: list[list[str]] = []
-    current: tuple[int, int, int] | None = None
+    """One text line per Tesseract line, in its order (it reads a page's columns one after the other),
+    except that a hanging label ("17.", "b.") that Tesseract read as a column of its own goes back at
+    the start of the line beside it, so a minute item keeps its number."""
+    lines: list[list[Word]] = []
     for word in words:
-        if word.line != current:
+        if not lines or word.line != lines[-1][0].line:
             lines.append([])
-            current = word.line
-        lines[-1].append(word.text)
-    return "\n".join(" ".join(line) for line in lines)
+        lines[-1].append(word)
+    blocks: dict[int, list[list[Word]]] = {}
+    for line in lines:
+        blocks.setdefault(line[0].line[0], []).append(line)
+    labels = {
+        id(line)
+        for block in blocks.values()
+        if all(len(line) == 1 and len(line[0].text) <= LABEL_CHARS for line in block)
+        for line in block
+    }
+    texts = {id(line): " ".join(w.text for w in line) for line in lines}
+    moved: set[int] = set()
+    for line in lines:
+        if id(line) not in labels:
+            continue
+        label = line[0]
+        middle = label.top + label.height / 2
+        beside = [
+            other
+            for other in lines
+            if id(other) not in labels
+            and other[0].left > label.left + label.width
+            and min(w.top for w in other) <= middle <= max(w.top + w.height for w in other)
+        ]
+        if beside:
+            target = min(beside, key=lambda other: other[0].left)
+            texts[id(target)] = f"{label.text} {texts[id(target)]}"
+            moved.add(id(line))
+    return "\n".join(texts[id(line)] for line in lines if id(line) not in moved)
 
 
 def _layout(words: list[Word]) -> str:

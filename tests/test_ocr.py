@@ -242,6 +242,22 @@ def test_words_are_put_back_into_lines_and_noise_is_left_out() -> None:
     assert (page.number, page.words, page.dropped, page.confidence, page.seconds) == (3, 4, 2, 93.5, 1.23)
 
 
+def test_a_hanging_item_number_read_as_a_column_goes_back_to_its_line() -> None:
+    """Greenville's minutes print "17." and "b." in a margin column; Tesseract reads that column as a
+    block of its own, before the text, which parted every minute item from its number."""
+    tsv = _tsv(
+        (1, 1, 100, 500, 60, 40, 95.0, "17."),
+        (1, 2, 150, 700, 30, 40, 94.0, "b."),
+        (2, 1, 300, 495, 200, 45, 96.0, "STAFF"),
+        (2, 1, 520, 495, 200, 45, 96.0, "REPORTS"),
+        (2, 2, 300, 600, 300, 40, 96.0, "Information"),
+        (2, 3, 300, 698, 300, 40, 96.0, "Resolution"),
+        (3, 1, 100, 900, 60, 40, 95.0, "Page"),  # a short word with nothing beside it stays where it is
+    )
+    page = ocr.read_tsv(1, tsv, min_confidence=50.0)
+    assert page.text == "17. STAFF REPORTS\nInformation\nb. Resolution\nPage"
+
+
 def test_a_page_where_ocr_finds_nothing_is_empty() -> None:
     page = ocr.read_tsv(1, _tsv((1, 1, 10, 10, 5, 5, 20.0, "~")), min_confidence=50.0)
     assert (page.text, page.layout, page.words, page.dropped, page.confidence) == ("", "", 0, 1, 0.0)
