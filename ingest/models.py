@@ -38,6 +38,9 @@ class Page:
     layout: str
     """The same page in pypdf's layout mode (table rows kept on one line, columns
     aligned by spaces), with the same clean-up. Used for tables."""
+    ocr_confidence: float | None = None
+    """When the page had no text layer and its text was read by OCR: the mean confidence (0-100) of
+    the words read. ``None`` for text from the PDF's text layer."""
 
 
 @dataclass(frozen=True)

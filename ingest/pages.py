@@ -14,8 +14,10 @@ Clean-up, in order:
   rejoined; the hyphen is kept when the document shows the word hyphenated
   elsewhere or the word looks like a real compound (``step-down``, ``non-statutory``).
 
-Errors a person can act on (missing, empty, not a PDF, damaged, malformed, password,
-scan, too large or too slow to read) are raised as :class:`~ingest.errors.IngestError`.
+Pages with no text layer that draw an image (scans) are read by OCR (:mod:`ingest.ocr`), inside
+the same time budget. Errors a person can act on (missing, empty, not a PDF, damaged, malformed,
+password, a scan that cannot be read by OCR, too large or too slow to read) are raised as
+:class:`~ingest.errors.IngestError`.
 
 Reading is bounded by settings, so a hostile file cannot hang ingest or eat memory: a page
 count limit checked before any page is read, a per-page and a per-file text limit checked
@@ -46,6 +48,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PdfStreamError
 from pypdf.generic import ArrayObject, IndirectObject
 
+from ingest import ocr
 from ingest.errors import IngestError
 from ingest.models import Page
 from ingest.settings import Settings
@@ -83,7 +86,7 @@ MSG_NEEDS_CRYPTO = (
     "is encrypted with a method that needs the 'cryptography' Python package, which is not installed; "
     "install it, or save the PDF without encryption, and try again"
 )
-MSG_SCANNED = "has no text layer (it looks like a scanned image); OCR is not supported"
+MSG_NO_TEXT = "has no text: its pages hold neither a text layer nor a scanned image to read"
 MSG_LOOP = "is malformed: its page tree refers back to itself; save it again from the program that made it"
 MSG_TOO_DEEP = (
     "is malformed: its objects are nested too deeply to be read safely; save it again from the program that made it"
@@ -117,6 +120,9 @@ MSG_PAGE_CONTENT_TOO_BIG = (
     "page {page} carries more than {limit:g} MB of drawing instructions (SCRUTINEER_MAX_PAGE_CONTENT_MB), too"
     " much to read safely; it may be damaged or a very detailed drawing — raise the limit if it is genuine"
 )
+#: Bytes of drawing instructions from which a page without text may hold text drawn as outlines (a
+#: hundred glyph outlines take several KB; a rule or a box a few dozen bytes).
+MIN_OUTLINE_BYTES = 1000
 #: Content-stream operators between two looks at the clock (a clock read per operator is waste).
 CLOCK_EVERY_OPS = 256
 
@@ -242,14 +248,21 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         numbers = _numbers(sorted(i + 1 for i in unreadable))
         logger.info("%s: page(s) %s hold mostly unreadable glyphs; treated as having no text layer", path.name, numbers)
         raw = [("", "") if i in unreadable else pair for i, pair in enumerate(raw)]
+    read = _ocr(path, data, reader, raw, {i + 1 for i in unreadable}, settings, budget)
+    raw = [(read[i + 1].text, read[i + 1].layout) if i + 1 in (read or {}) else pair for i, pair in enumerate(raw)]
     texts = _clean_document([text for text, _ in raw], budget, reading_order=True)
     layouts = _clean_document([layout for _, layout in raw], budget, reading_order=False)
     pages = [
-        Page(number=i + 1, text=text, layout=layout)
+        Page(
+            number=i + 1,
+            text=text,
+            layout=layout,
+            ocr_confidence=read[i + 1].confidence if read and i + 1 in read else None,
+        )
         for i, (text, layout) in enumerate(zip(texts, layouts, strict=True))
     ]
     if not any(page.text.strip() for page in pages):
-        raise IngestError(path, MSG_SCANNED)
+        raise IngestError(path, MSG_NO_TEXT if read is None else ocr.MSG_OCR_EMPTY)
     empty = [page.number for page in pages if not page.text.strip()]
     if empty:
         logger.info("%s: no text on page(s) %s", path.name, _numbers(empty))
@@ -261,6 +274,66 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         time.perf_counter() - extracted,
     )
     return pages
+
+
+def _ocr(
+    path: Path,
+    data: bytes,
+    reader: PdfReader,
+    raw: list[tuple[str, str]],
+    unreadable: set[int],
+    settings: Settings,
+    budget: _Budget,
+) -> dict[int, ocr.OcrPage] | None:
+    """OCR, within the file's parse budget, of the pages without text that draw an image (scans)
+    and of the pages whose glyphs cannot be read (drawn in a font with no map to Unicode): what it
+    read, by page number, or None when there was nothing to read. Without OCR a file that is all
+    scan is refused (saying why), and a text file's scanned pages are left empty, as before OCR."""
+    blank = [i + 1 for i, (text, _) in enumerate(raw) if not text.strip()]
+    with _quiet_pypdf():
+        scanned = [n for n in blank if n in unreadable or _may_be_scanned(reader.pages[n - 1])]
+    if not scanned:
+        return None
+    why_not = ocr.unavailable(settings)
+    if why_not is not None:
+        if len(blank) == len(raw):
+            raise IngestError(path, why_not)
+        logger.warning("%s: page(s) %s look scanned and are left empty: %s", path.name, _numbers(scanned), why_not)
+        return None
+    started = time.monotonic()
+    try:
+        read = ocr.read_pages(path, data, scanned, sorted(unreadable), settings, budget.deadline)
+    except ocr.OcrOutOfTime as err:
+        budget.page = err.page
+        raise IngestError(path, MSG_TOO_SLOW.format(limit=budget.timeout_s, page=err.page, count=len(raw))) from None
+    words = sum(page.words for page in read.values())
+    logger.info(
+        "%s: %d page(s) read by OCR in %.1f s, %d words, mean confidence %.0f",
+        path.name,
+        len(read),
+        time.monotonic() - started,
+        words,
+        sum(page.confidence * page.words for page in read.values()) / max(words, 1),
+    )
+    return read
+
+
+def _may_be_scanned(page: PageObject) -> bool:
+    """Whether a page without text draws an image, or more than a few lines and boxes (text drawn as
+    outlines): one that does neither cannot be read by OCR, so it costs none. (The OCR worker looks
+    closer, with PDFium.) Odd resources are given the benefit of the doubt."""
+    try:
+        if any(xobject.get("/Subtype") == "/Image" for xobject in _xobjects(page)):
+            return True
+        size = 0
+        for stream in _content_streams(page):
+            size += len(stream.get_data()) if hasattr(stream, "get_data") else 0
+            if size > MIN_OUTLINE_BYTES:
+                return True
+        return False
+    except Exception as err:
+        logger.debug("could not look for images on a page: %r", err)
+        return True
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -444,15 +517,20 @@ class _Budget:
 
 
 def _content_streams(page: PageObject) -> Iterator[Any]:
-    """The page's content streams, then every form XObject it can draw, however deeply nested: a
-    form's own resources may name more forms (a form in a form passed the limit when only the
-    first level was counted). Each form is visited once, so forms that name each other end."""
+    """The page's content streams, then every form XObject it can draw, however deeply nested."""
     contents = page.get("/Contents")
     contents = contents.get_object() if contents is not None else None
     if isinstance(contents, ArrayObject):
         yield from (item.get_object() for item in contents)
     elif contents is not None:
         yield contents
+    yield from (xobject for xobject in _xobjects(page) if xobject.get("/Subtype") == "/Form")
+
+
+def _xobjects(page: PageObject) -> Iterator[Any]:
+    """Every XObject (form or image) the page can draw, however deeply nested: a form's own resources
+    may name more forms (a form in a form passed the content limit when only the first level was
+    counted). Each is visited once, so forms that name each other end."""
     seen: set[Any] = set()
     pending = [page.get("/Resources")]
     while pending:
@@ -461,11 +539,12 @@ def _content_streams(page: PageObject) -> Iterator[Any]:
         for ref in xobjects.get_object().values() if xobjects is not None else ():
             xobject = ref.get_object()
             key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(xobject)
-            if key in seen or xobject.get("/Subtype") != "/Form":
+            if key in seen:
                 continue
             seen.add(key)
             yield xobject
-            pending.append(xobject.get("/Resources"))
+            if xobject.get("/Subtype") == "/Form":
+                pending.append(xobject.get("/Resources"))
 
 
 def _extract_page(path: Path, reader: PdfReader, index: int, budget: _Budget) -> tuple[str, str]:

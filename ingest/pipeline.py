@@ -39,7 +39,7 @@ from ingest.store import Index, Recovery, Row
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
@@ -68,6 +68,8 @@ class ParsedFile:
     sentences: list[SentenceUnit]
     resolutions: list[Resolution]
     glossary: list[GlossaryEntry]
+    ocr_pages: dict[int, float] = field(default_factory=dict)
+    """Pages whose text was read by OCR (they had no text layer): page number → mean word confidence (0-100)."""
 
 
 @dataclass
@@ -203,6 +205,7 @@ def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
         d.sentences,
         d.resolutions,
         d.glossary,
+        {page.number: page.ocr_confidence for page in pages if page.ocr_confidence is not None},
     )
 
 
@@ -396,6 +399,7 @@ class Ingestor:
                 "pages": parsed.page_count,
                 "documents": len(parsed.documents),
                 "chunks": len(parsed.chunks),
+                **_ocr_meta(parsed.ocr_pages, range(1, parsed.page_count + 1), "ocr_pages"),
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             },
             # File records are looked up by id, never searched: any fixed unit vector will do.
@@ -449,6 +453,17 @@ def _doc_meta(doc: Document) -> dict[str, Any]:
     }
 
 
+def _ocr_meta(ocr_pages: dict[int, float], pages: range, count_key: str = "") -> dict[str, Any]:
+    """Metadata saying the text of ``pages`` was (partly) read by OCR: ``ocr`` True and ``ocr_confidence``,
+    the mean word confidence of those pages (and, under ``count_key``, how many). Nothing for text from the
+    PDF's text layer, so the rows of text PDFs stay as they were."""
+    read = [ocr_pages[n] for n in pages if n in ocr_pages]
+    if not read:
+        return {}
+    meta: dict[str, Any] = {"ocr": True, "ocr_confidence": round(sum(read) / len(read), 1)}
+    return {**meta, count_key: len(read)} if count_key else meta
+
+
 def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
     """Index rows for a parsed file. ``_embed`` in metadata is the text to embed (removed before writing)."""
     docs = {d.doc_id: d for d in parsed.documents}
@@ -471,6 +486,7 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
             "also_in": "",
             "ordinal": c.ordinal,
             "_embed": c.embed_text,
+            **_ocr_meta(parsed.ocr_pages, range(c.page_start, c.page_end + 1)),
         }
         if s.kind == "action":
             meta.update({f"action_{k}": v for k, v in s.extra.items() if k in ("lead", "due", "area")})
@@ -489,6 +505,7 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
                 "_embed": u.embed_text,
                 "meeting_date": docs[u.doc_id].meeting_date,
                 "doc_type": docs[u.doc_id].doc_type,
+                **_ocr_meta(parsed.ocr_pages, range(u.page, u.page + 1)),
             },
         )
         for u in parsed.sentences
@@ -507,6 +524,7 @@ def build_rows(parsed: ParsedFile) -> dict[str, list[Row]]:
                     "page_start": d.page_start,
                     "page_end": d.page_end,
                     "sections": sum(1 for s in parsed.sections if s.doc_id == d.doc_id),
+                    **_ocr_meta(parsed.ocr_pages, range(d.page_start, d.page_end + 1), "ocr_pages"),
                     "content_hash": content_hash(model_id, text),
                     "_embed": text,
                 },

@@ -82,6 +82,47 @@ class Settings:
         " hundred drawing operators).",
         600.0,
     )
+    ocr_enabled: bool = _doc(
+        "Read pages that have no text layer (scans) with Tesseract OCR (Debian's tesseract-ocr and"
+        " tesseract-ocr-eng). Off (0): a scanned PDF is refused, as one is when Tesseract is not installed.",
+        True,
+    )
+    ocr_tesseract_cmd: str = _doc("The Tesseract program OCR runs: a name looked up on PATH, or a path.", "tesseract")
+    ocr_language: str = _doc(
+        "Tesseract language(s) scans are read in, e.g. `eng` or `eng+cym` (each needs its tesseract-ocr-<lang>"
+        " package).",
+        "eng",
+    )
+    ocr_dpi: int = _doc(
+        "Resolution, in dots per inch, a scanned page is drawn at for OCR (Tesseract reads best at about 300).", 300
+    )
+    ocr_max_pixels: int = _doc(
+        "Most pixels (width × height) of one page image given to OCR: a bigger page (a plan, a hostile 200-inch"
+        " box) is drawn at a lower resolution to fit, which bounds the memory and time of one page (A4 and US"
+        " Letter at 300 dpi are about 8.7 million).",
+        12_000_000,
+    )
+    ocr_page_timeout_s: float = _doc(
+        "Seconds OCR of one page may take (drawing it and Tesseract reading it; a page takes 1-3 s on two cores)"
+        " before the file is refused; the whole file's OCR also counts against SCRUTINEER_PARSE_TIMEOUT_S.",
+        60.0,
+    )
+    ocr_page_segmentation: int = _doc(
+        "Tesseract's page segmentation mode (--psm). 3 finds a page's columns and blocks and reads them in order"
+        " (minutes, letters, reports); 11 finds every scrap of text, which reads more of a ruled table's cells but"
+        " loses the reading order.",
+        3,
+    )
+    ocr_min_confidence: float = _doc(
+        "Words Tesseract reads with a lower confidence (0-100) are left out: on scans, specks, stamps and"
+        " signatures read as words score below 50, printed words above 80.",
+        50.0,
+    )
+    ocr_min_image_share: float = _doc(
+        "Share of a page (0-1) an image must cover for a page without text to be read by OCR: a scan covers"
+        " all of it; a blank page, or one holding a logo, is left empty without the cost of OCR.",
+        0.25,
+    )
     page_max_pixels: int = _doc(
         "Most pixels (width × height) of a page shown for a citation. A bigger page (a plan, a drawing, a hostile"
         " 200-inch box) is drawn at a smaller scale to fit, which bounds the memory of one view (about 16 MB a copy"
@@ -152,6 +193,10 @@ class Settings:
             raise ValueError(f"SCRUTINEER_HNSW_EF_SEARCH={self.hnsw_ef_search} must be 1 or more")
         if self.page_max_pixels < 1:
             raise ValueError(f"SCRUTINEER_PAGE_MAX_PIXELS={self.page_max_pixels} must be 1 or more")
+        if self.ocr_dpi < 1:
+            raise ValueError(f"SCRUTINEER_OCR_DPI={self.ocr_dpi} must be 1 or more")
+        if self.ocr_max_pixels < 1:
+            raise ValueError(f"SCRUTINEER_OCR_MAX_PIXELS={self.ocr_max_pixels} must be 1 or more")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -173,8 +218,18 @@ class Settings:
         return [(f"SCRUTINEER_{f.name.upper()}", str(f.default), f.metadata["doc"]) for f in fields(Settings)]
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
 def _parse(name: str, raw: str, hint: Any) -> Any:
     text = str(hint)
+    if hint is bool:
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise ValueError(f"SCRUTINEER_{name.upper()}={raw!r} is not one of 1/0, true/false, yes/no, on/off")
     try:
         if "Path" in text:
             return Path(raw).expanduser().resolve()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
 #: A4 in points.
@@ -143,6 +144,41 @@ def make_image_only_pdf(path: Path, page_count: int = 1) -> Path:
         )
     )
     path.write_bytes(_assemble(objects))
+    return path
+
+
+#: Resolution of the page images :func:`make_scanned_pdf` draws, like an office scanner's.
+SCAN_DPI = 150
+#: Text height on those images, in pixels (about 14 pt at SCAN_DPI).
+SCAN_FONT_PX = 30
+
+
+def scan_image(text: str, dpi: int = SCAN_DPI) -> Image.Image:
+    """An A4 page image of ``text`` (black on white, Pillow's own font), as a scanner sees a printed page."""
+    size = (round(PAGE_WIDTH / 72 * dpi), round(PAGE_HEIGHT / 72 * dpi))
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=round(SCAN_FONT_PX * dpi / SCAN_DPI))
+    # Text starts an inch in from the top and left, as on a printed page.
+    draw.multiline_text((dpi, dpi), text, fill=0, font=font, spacing=round(SCAN_FONT_PX * 0.6))
+    return image
+
+
+def make_scanned_pdf(path: Path, pages: list[str], dpi: int = SCAN_DPI) -> Path:
+    """A PDF whose pages are images of ``pages``' text and hold no text layer: a scan."""
+    images = [scan_image(text, dpi) for text in pages]
+    images[0].save(path, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return path
+
+
+def make_text_and_scan_pdf(path: Path, text_pages: list[str], scanned_pages: list[str]) -> Path:
+    """A text PDF with scanned pages after its text pages (a report with its signed page scanned)."""
+    writer = PdfWriter()
+    for data in (text_pdf_bytes(text_pages), make_scanned_pdf(path, scanned_pages).read_bytes()):
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    with path.open("wb") as fh:
+        writer.write(fh)
     return path
 
 

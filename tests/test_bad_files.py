@@ -65,6 +65,7 @@ DAMAGED = "is damaged or incomplete and cannot be read as a PDF; try downloading
 MALFORMED_DEEP = (
     "is malformed: its objects are nested too deeply to be read safely; save it again from the program that made it"
 )
+NO_WORDS = "has no text layer (it looks like a scanned image), and OCR found no words on its pages"
 
 #: name → (how to make it, the exact message after "<name>: ").
 HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
@@ -77,11 +78,9 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
         lambda p: make_user_password_pdf(p, [CABINET]),
         "is protected by a password; remove the password and try again",
     ),
-    "scan.pdf": (make_image_only_pdf, "has no text layer (it looks like a scanned image); OCR is not supported"),
-    "glyphs.pdf": (
-        lambda p: make_unmapped_glyphs_pdf(p, "notdef"),
-        "has no text layer (it looks like a scanned image); OCR is not supported",
-    ),
+    # OCR looks at both and finds no words: a small grey square, and glyphs PDFium draws as nothing.
+    "scan.pdf": (make_image_only_pdf, NO_WORDS),
+    "glyphs.pdf": (lambda p: make_unmapped_glyphs_pdf(p, "notdef"), NO_WORDS),
     "5000-pages.pdf": (
         make_many_pages_pdf,
         "has 5,000 pages, more than the 2,000 allowed (SCRUTINEER_MAX_PAGES); split it or raise the limit",
