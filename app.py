@@ -45,6 +45,7 @@ from assistant.catalogue import (
     group_by_meeting,
 )
 from assistant.citations import source_line
+from assistant.conversations import ConversationError, ConversationStore, new_browser_id
 from assistant.export import write_export
 from assistant.logins import LoginGate, read_logins
 from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
@@ -68,6 +69,8 @@ TEMP_MAX_AGE_S = 24 * 3600
 REFUSED = (QuestionRefused, AnswerOverBudget, IndexUnavailable)
 """Errors whose message is for the person asking: shown as it is, never as Gradio's bare "Error"."""
 EXPORT_FILE = "export-file"
+BROWSER_STORAGE_KEY = "scrutineer-browser"
+"""Where the browser keeps its id and current conversation (its local storage, encrypted by Gradio)."""
 
 TITLE = "Scrutineer"
 INTRO = (
@@ -206,6 +209,15 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         ]
         text += "\n\n**Related reading**\n\n" + "\n".join(lines)
     return text
+
+
+def history_of(session: ChatSession | None) -> list[dict[str, Any]]:
+    """The chat bubbles of a conversation, drawn from its turns (after an answer, and when it is reopened)."""
+    history: list[dict[str, Any]] = []
+    for turn, answer in enumerate(session.turns if session else [], start=1):
+        history.append({"role": "user", "content": _md_escape(answer.question)})
+        history.append({"role": "assistant", "content": answer_markdown(answer, turn)})
+    return history
 
 
 def _without_number(n: int, passage: Passage) -> str:
@@ -502,6 +514,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     catalogue = Catalogue(assistant.index, settings)
     pages = PageView(assistant.index, settings, catalogue)
     ingestor = Ingestor(settings, assistant.index, assistant.embedder)
+    conversations = ConversationStore(settings.index_dir)
     prepare_temp_folders(settings)
 
     def choices_updates() -> tuple[Any, Any, Any]:
@@ -517,29 +530,33 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         organisations: list[str],
         date_from: str,
         date_to: str,
+        browser: dict[str, Any] | None = None,
     ):
         session = session or ChatSession()
-        unchanged = [gr.update()] * 3  # sources, page view, download
+        unchanged = [gr.update()] * 5  # sources, page view, download, browser state, conversation list
         try:
             filters = build_filters(doc_ids, doc_types, organisations, date_from, date_to)
             answer = assistant.ask(message or "", session=session, filters=filters)
         except (*REFUSED, ValueError) as exc:  # ValueError: a bad date filter; the question stays in its box
             return message, history, session, *unchanged, status_html(str(exc), error=True)
-        message = message.strip()
-        turn = len(session.turns)
-        history = [
-            *history,
-            {"role": "user", "content": _md_escape(message)},
-            {"role": "assistant", "content": answer_markdown(answer, turn)},
-        ]
+        browser = known_browser(browser)
+        notice = describe_filters(filters)
+        try:
+            conversations.save(browser["browser"], session)
+        except ConversationError as exc:  # the answer stands; only keeping it failed
+            log.warning("%s", exc)
+            notice = f"{notice} This conversation could not be kept for later: {exc}.".strip()
+        browser = {**browser, "current": session.id}
         return (
             "",
-            history,
+            history_of(session),
             session,
-            render_sources(answer, turn),
+            render_sources(answer, len(session.turns)),
             render_page_view(None, NO_PAGE),
             gr.update(interactive=True),
-            status_html(describe_filters(filters)),
+            browser,
+            conversation_choices(browser),
+            status_html(notice),
         )
 
     def export_conversation(session: ChatSession | None):
@@ -569,9 +586,74 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         quotes = [q for q, qn in answer.quotes if qn == n] if answer.citations else []
         return render_sources(answer, turn, selected=n), pages.for_passage(n, listed[n - 1], quotes)
 
-    def new_conversation():
-        no_export = gr.update(interactive=False)
-        return [], None, render_sources(None), render_page_view(None, NO_PAGE), no_export, status_html("")
+    def known_browser(browser: dict[str, Any] | None) -> dict[str, Any]:
+        """The browser's stored state, with a browser id made for it on its first visit."""
+        browser = dict(browser or {})
+        if not isinstance(browser.get("browser"), str) or not browser["browser"]:
+            browser["browser"] = new_browser_id()
+        return browser
+
+    def conversation_choices(browser: dict[str, Any], current: str | None = None) -> Any:
+        listed = conversations.summaries(browser["browser"])
+        chosen = current if current is not None else browser.get("current")
+        value = chosen if any(c.id == chosen for c in listed) else None
+        return gr.update(choices=[(c.label, c.id) for c in listed], value=value)
+
+    def shown_conversation(session: ChatSession | None, browser: dict[str, Any], notice: str = ""):
+        """Everything the Ask tab shows of a conversation: its bubbles, its latest sources, the export."""
+        turn = len(session.turns) if session else 0
+        latest = session.turns[-1] if session and session.turns else None
+        return (
+            history_of(session),
+            session,
+            render_sources(latest, turn),
+            render_page_view(None, NO_PAGE),
+            gr.update(interactive=latest is not None),
+            browser,
+            conversation_choices(browser, session.id if session else ""),
+            status_html(notice),
+        )
+
+    def new_conversation(browser: dict[str, Any] | None):
+        """The same for the chat's clear control and "New conversation": nothing shown, no context kept."""
+        browser = {**known_browser(browser), "current": None}
+        return shown_conversation(None, browser)
+
+    def restore_conversation(browser: dict[str, Any] | None):
+        """On page load: the browser's current conversation again, as it was left."""
+        browser = known_browser(browser)
+        current = browser.get("current")
+        session = conversations.load(browser["browser"], current) if isinstance(current, str) else None
+        if session is None:
+            browser["current"] = None
+        return shown_conversation(session, browser)
+
+    @as_messages
+    def open_conversation(conversation_id: str | None, browser: dict[str, Any] | None):
+        browser = known_browser(browser)
+        session = conversations.load(browser["browser"], conversation_id) if conversation_id else None
+        if session is None:
+            return shown_conversation(None, {**browser, "current": None}, "That conversation is no longer kept.")
+        return shown_conversation(session, {**browser, "current": session.id})
+
+    @as_messages
+    def rename_conversation(title: str, session: ChatSession | None, browser: dict[str, Any] | None):
+        browser = known_browser(browser)
+        if session is None or not session.turns:
+            return gr.update(), gr.update(), status_html("Ask a question first: there is nothing to name yet.", True)
+        try:
+            conversations.rename(browser["browser"], session.id, title)
+        except ConversationError as exc:
+            return gr.update(), gr.update(), status_html(f"Not renamed: {exc}.", error=True)
+        return "", conversation_choices(browser, session.id), status_html(f"Renamed to “{' '.join(title.split())}”.")
+
+    @as_messages
+    def delete_conversation(session: ChatSession | None, browser: dict[str, Any] | None):
+        browser = known_browser(browser)
+        if session is None or not session.turns:
+            return shown_conversation(session, browser, "There is no conversation to delete.")
+        conversations.delete(browser["browser"], session.id)
+        return shown_conversation(None, {**browser, "current": None}, "The conversation was deleted.")
 
     def register_html(query: str | None, include_proposals: bool | None, selected: str | None = None) -> str:
         # On page load Gradio may hand over None for a box never typed in: treat it as empty / ticked.
@@ -663,6 +745,11 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=(TEMP_MAX_AGE_S, TEMP_MAX_AGE_S)) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         session = gr.State(None)
+        # The browser's random id and its current conversation, in its own storage; the conversations
+        # themselves stay on the server.
+        browser_state = gr.BrowserState(
+            {"browser": None, "current": None}, storage_key=BROWSER_STORAGE_KEY, secret=conversations.secret()
+        )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=False):
@@ -689,6 +776,16 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                                 "Conversation file", value=None, visible="hidden", elem_id=EXPORT_FILE
                             )
                         ask_status = gr.HTML(status_html(""), elem_id="ask-status", js_on_load=None)
+                        with gr.Accordion("Your conversations", open=False, elem_id="conversations"):
+                            conversation_list = gr.Dropdown(
+                                choices=[], value=None, label="Open a conversation", elem_id="conversation-list"
+                            )
+                            with gr.Row():
+                                new_name = gr.Textbox(
+                                    label="Rename this conversation", placeholder="e.g. Budget questions", min_width=200
+                                )
+                                rename = gr.Button("Rename", size="md")
+                                delete = gr.Button("Delete this conversation", variant="stop", size="md")
                         gr.Examples(EXAMPLES, inputs=question, label="Example questions")
                         with gr.Accordion("Filters: search only some papers", open=False):
                             doc_filter = gr.Dropdown(
@@ -756,19 +853,31 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                 documents = gr.HTML(render_documents(catalogue.documents()), elem_id="documents", js_on_load=None)
 
         filter_inputs = [doc_filter, type_filter, org_filter, date_from, date_to]
-        chat_outputs = [question, chatbot, session, sources, page, download, ask_status]
+        shown = [chatbot, session, sources, page, download, browser_state, conversation_list, ask_status]
+        chat_outputs = [question, *shown]
         for event in (send.click, question.submit):
-            event(respond, [question, chatbot, session, *filter_inputs], chat_outputs, api_visibility="private")
+            event(
+                respond,
+                [question, chatbot, session, *filter_inputs, browser_state],
+                chat_outputs,
+                api_visibility="private",
+            )
         download.click(export_conversation, [session], [export_file, ask_status], api_visibility="private").success(
             None, js=f"() => document.querySelector('#{EXPORT_FILE} button, #{EXPORT_FILE}').click()"
         )
         cite_bridge.change(show_source, [cite_bridge, session], [sources, page], api_visibility="private")
-        clear.click(
-            new_conversation,
-            None,
-            [chatbot, session, sources, page, download, ask_status],
+        # The chat's own clear control does what "New conversation" does: sources and context go too.
+        for event in (clear.click, chatbot.clear):
+            event(new_conversation, [browser_state], shown, api_visibility="private")
+        conversation_list.input(open_conversation, [conversation_list, browser_state], shown, api_visibility="private")
+        rename.click(
+            rename_conversation,
+            [new_name, session, browser_state],
+            [new_name, conversation_list, ask_status],
             api_visibility="private",
         )
+        delete.click(delete_conversation, [session, browser_state], shown, api_visibility="private")
+        demo.load(restore_conversation, [browser_state], shown, api_visibility="private")
         for event in (decision_query.change, include_proposals.change):
             event(filter_decisions, [decision_query, include_proposals], register, api_visibility="private")
         page_bridge.change(
