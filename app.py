@@ -38,6 +38,7 @@ from starlette.middleware import Middleware
 from assistant.answer import Answer
 from assistant.catalogue import (
     DOCUMENT_COLUMNS,
+    KIND_LABELS,
     Catalogue,
     DecisionEntry,
     DocumentEntry,
@@ -53,7 +54,8 @@ from assistant.question import QuestionRefused
 from assistant.retrieval import Passage, build_filters
 from assistant.service import AnswerOverBudget, Assistant, ChatSession
 from ingest.bootstrap import start_up
-from ingest.errors import IndexUnavailable, IngestError
+from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
+from ingest.manage import FileView, reingest_file, remove_file, show_file
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 from ingest.store import Index, describe_fault
@@ -369,6 +371,45 @@ def render_documents(entries: list[DocumentEntry]) -> str:
     )
 
 
+def render_file_view(view: FileView) -> str:
+    """How a file was read, as the index holds it: per document its sections with locator and pages,
+    then its resolutions and glossary entries, so a mis-cut item shows before an answer is trusted."""
+    esc = html.escape
+    s = view.summary
+    parts = [
+        f'<h3 id="reading-title">How {esc(s.source_file)} was read</h3>'
+        f"<p>{s.pages} page(s), {len(view.documents)} document(s), indexed {esc(s.ingested_at)}.</p>"
+    ]
+    for d in view.documents:
+        rows = "".join(
+            f"<tr><td>{esc(sec.locator)}</td><td>{esc(sec.kind)}</td><td>{esc(sec.pages)}</td>"
+            f"<td>{sec.passages}</td></tr>"
+            for sec in d.sections
+        )
+        parts.append(
+            f'<div class="table-scroll" tabindex="0" role="region" aria-label="Sections of {esc(d.title)}">'
+            f'<table class="documents-table"><caption>{esc(d.title)} ({esc(d.doc_type)}, pages {esc(d.pages)}):'
+            f' {len(d.sections)} section(s)</caption><thead><tr><th scope="col">Section (as cited)</th>'
+            f'<th scope="col">Kind</th><th scope="col">Pages</th><th scope="col">Passages</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+    resolutions = "".join(
+        f'<li class="resolution"><div><strong>{esc(r.locator)}</strong> · {esc(KIND_LABELS.get(r.kind, r.kind))}'
+        f" · page {r.page}</div><blockquote>{esc(r.text)}</blockquote></li>"
+        for r in view.resolutions
+    )
+    parts.append(f"<h4>Resolutions: {len(view.resolutions)}</h4>")
+    if resolutions:
+        parts.append(f'<ul class="resolutions">{resolutions}</ul>')
+    glossary = "".join(
+        f"<li><strong>{esc(g.term)}</strong>: {esc(g.expansion)} (page {g.page})</li>" for g in view.glossary
+    )
+    parts.append(f"<h4>Glossary entries: {len(view.glossary)}</h4>")
+    if glossary:
+        parts.append(f"<ul>{glossary}</ul>")
+    return f'<section aria-labelledby="reading-title">{"".join(parts)}</section>'
+
+
 def describe_filters(filters: dict[str, Any] | None) -> str:
     if not filters:
         return ""
@@ -679,7 +720,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     # Gradio finds the progress bar by this default value, so the call in the default is needed.
     def add_documents(files: list[str] | None, query: str, include_proposals: bool, progress=gr.Progress()):  # noqa: B008
         if not files:
-            return (status_html("Choose one or more PDF files first.", error=True), *[gr.update()] * 6)
+            return (status_html("Choose one or more PDF files first.", error=True), *[gr.update()] * 7)
         progress(0, desc="Storing the files")
         pairs = [(Path(f), Path(f).name) for f in files]
         # add_uploads reports a busy or unavailable index (another ingest running, the server gone) as each
@@ -688,9 +729,14 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         try:
             if result.added:
                 assistant.refresh()  # glossary, meeting dates and vocabulary now include the new papers
-            listings = (documents_table(), register_html(query, include_proposals), *choices_updates())
+            listings = (
+                documents_table(),
+                register_html(query, include_proposals),
+                *choices_updates(),
+                file_choices(),
+            )
         except IndexUnavailable as exc:
-            listings = (status_html(str(exc), error=True), *[gr.update()] * 4)
+            listings = (status_html(str(exc), error=True), *[gr.update()] * 5)
         lines = []
         if result.added:
             lines.append("Added and searchable now: " + ", ".join(result.added) + ".")
@@ -701,6 +747,64 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
         body += "".join(f'<p class="status-error">Not added. {html.escape(m)}</p>' for m in errors)
         return (f'<div role="status">{body}</div>', None, *listings)
+
+    def file_names() -> list[str]:
+        return sorted({d.source_file for d in catalogue.documents()})
+
+    def file_choices(value: str | None = None) -> Any:
+        names = file_names()
+        return gr.update(choices=names, value=value if value in names else None)
+
+    def after_change(query: str, include_proposals: bool, managed: str | None = None) -> tuple[Any, ...]:
+        """What lists the papers, read again after a document was removed or read again."""
+        assistant.refresh()  # glossary, meeting dates and vocabulary as the index now holds them
+        return (documents_table(), register_html(query, include_proposals), *choices_updates(), file_choices(managed))
+
+    @as_messages
+    def show_reading(source_file: str | None):
+        if not source_file:
+            return status_html("Choose a file first.", error=True), ""
+        try:
+            return status_html(""), render_file_view(show_file(assistant.index, settings, source_file))
+        except IngestError as exc:
+            return status_html(str(exc), error=True), ""
+
+    def ask_to_remove(source_file: str | None):
+        """Removing asks first: the confirmation names the file and what goes with it."""
+        if not source_file:
+            return gr.update(visible=False), "", status_html("Choose a file first.", error=True)
+        try:
+            view = show_file(assistant.index, settings, source_file)
+        except IngestError as exc:
+            return gr.update(visible=False), "", status_html(str(exc), error=True)
+        question = (
+            f"Remove {source_file} from the index? Its {len(view.documents)} document(s), their passages,"
+            f" {len(view.resolutions)} resolution(s) and {len(view.glossary)} glossary entr"
+            f"{'y' if len(view.glossary) == 1 else 'ies'} go with it."
+        )
+        return gr.update(visible=True), f"<p>{html.escape(question)}</p>", status_html("")
+
+    def cancel_removal():
+        return gr.update(visible=False), "", status_html("Nothing was removed.")
+
+    def remove_document(source_file: str | None, query: str, include_proposals: bool):
+        hidden = gr.update(visible=False)
+        try:
+            message = remove_file(ingestor, source_file or "").message + "."
+        except (IngestError, IngestBusyError, IndexUnavailable) as exc:
+            return hidden, "", status_html(str(exc), error=True), gr.update(), *[gr.update()] * 6
+        return hidden, "", status_html(message), "", *after_change(query, include_proposals)
+
+    def read_again(source_file: str | None, query: str, include_proposals: bool):
+        if not source_file:
+            return status_html("Choose a file first.", error=True), gr.update(), *[gr.update()] * 6
+        try:
+            report = reingest_file(ingestor, source_file)
+        except (IngestError, IngestBusyError, IndexUnavailable) as exc:
+            return status_html(str(exc), error=True), gr.update(), *[gr.update()] * 6
+        message = f"{source_file}: read again ({report.chunks} passages, {report.resolutions} resolutions)."
+        view = render_file_view(show_file(assistant.index, settings, source_file))
+        return status_html(message), view, *after_change(query, include_proposals, source_file)
 
     @as_messages
     def ask(question: str) -> dict[str, Any]:
@@ -736,9 +840,9 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
 
     def on_load(query: str, include_proposals: bool):
         try:
-            return (documents_table(), register_html(query, include_proposals), *choices_updates())
+            return (documents_table(), register_html(query, include_proposals), *choices_updates(), file_choices())
         except IndexUnavailable as exc:  # the page still opens, saying why the papers cannot be listed
-            return (status_html(str(exc), error=True), status_html(str(exc), error=True), *[gr.update()] * 3)
+            return (status_html(str(exc), error=True), status_html(str(exc), error=True), *[gr.update()] * 4)
 
     initial = catalogue.filter_choices()
     # A day's temporary files at most: each run deletes its own on schedule (start-up deletes older runs').
@@ -851,6 +955,24 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                 add = gr.Button("Add to the index", variant="primary")
                 upload_status = gr.HTML(startup_status(notices), elem_id="upload-status", js_on_load=None)
                 documents = gr.HTML(render_documents(catalogue.documents()), elem_id="documents", js_on_load=None)
+                gr.Markdown("## One document: how it was read, read it again, remove it")
+                managed = gr.Dropdown(
+                    choices=file_names(),
+                    value=None,
+                    label="File",
+                    elem_id="managed-file",
+                )
+                with gr.Row():
+                    show_read = gr.Button("Show how it was read", size="md")
+                    reread = gr.Button("Read it again", size="md")
+                    remove = gr.Button("Remove from the index", variant="stop", size="md")
+                with gr.Group(visible=False, elem_id="confirm-removal") as confirm_removal:
+                    confirm_text = gr.HTML("", js_on_load=None)
+                    with gr.Row():
+                        confirm_yes = gr.Button("Yes, remove it", variant="stop", size="md")
+                        confirm_no = gr.Button("Cancel", size="md")
+                manage_status = gr.HTML(status_html(""), elem_id="manage-status", js_on_load=None)
+                reading = gr.HTML("", elem_id="reading", js_on_load=None)
 
         filter_inputs = [doc_filter, type_filter, org_filter, date_from, date_to]
         shown = [chatbot, session, sources, page, download, browser_state, conversation_list, ask_status]
@@ -886,18 +1008,36 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             [register, decision_page],
             api_visibility="private",
         )
+        listings = [documents, register, doc_filter, type_filter, org_filter, managed]
+        show_read.click(show_reading, [managed], [manage_status, reading], api_visibility="private")
+        remove.click(ask_to_remove, [managed], [confirm_removal, confirm_text, manage_status], api_visibility="private")
+        confirm_no.click(cancel_removal, None, [confirm_removal, confirm_text, manage_status], api_visibility="private")
+        for button, handler_fn, outputs in (
+            (confirm_yes, remove_document, [confirm_removal, confirm_text, manage_status, reading, *listings]),
+            (reread, read_again, [manage_status, reading, *listings]),
+        ):
+            button.click(
+                handler_fn,
+                [managed, decision_query, include_proposals],
+                outputs,
+                api_visibility="private",
+                concurrency_id="writer",  # with uploads: one write at a time
+                concurrency_limit=1,
+            )
         add.click(
             add_documents,
             [uploads, decision_query, include_proposals],
-            [upload_status, uploads, documents, register, doc_filter, type_filter, org_filter],
+            [upload_status, uploads, *listings],
             api_visibility="private",
-            # One upload at a time: a second would wait on the writer lock and time out instead of queueing.
+            # One write at a time (uploads, removals, readings again): a second would wait on the writer lock
+            # and time out instead of queueing.
+            concurrency_id="writer",
             concurrency_limit=1,
         )
         demo.load(
             on_load,
             [decision_query, include_proposals],
-            [documents, register, doc_filter, type_filter, org_filter],
+            listings,
             api_visibility="private",
         )
         gr.api(ask, api_name="ask")

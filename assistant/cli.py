@@ -4,6 +4,9 @@ scrutineer ingest [PATHS…] [--rebuild]   build or update the index (no paths: 
                                          uploads the index lacks are ingested, --rebuild rebuilds them too
 scrutineer ask "QUESTION" [--json]       answer from the index
 scrutineer serve [--host H] [--port P]   the Gradio chat app
+scrutineer documents                     the files in the index
+scrutineer show FILE                     how FILE was read: documents, sections, resolutions, glossary
+scrutineer remove FILE [--yes]           take FILE out of the index (an upload out of the upload folder too)
 """
 
 from __future__ import annotations
@@ -76,6 +79,44 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _documents(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.manage import files_text, list_files
+    from ingest.store import Index
+
+    print(files_text(list_files(Index(settings), settings)))
+    return 0
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.manage import file_view_text, show_file
+    from ingest.store import Index
+
+    print(file_view_text(show_file(Index(settings), settings, args.file)))
+    return 0
+
+
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.embeddings import MiniLMEmbedder
+    from ingest.manage import remove_file, show_file
+    from ingest.pipeline import Ingestor
+    from ingest.store import Index
+
+    index = Index(settings)
+    view = show_file(index, settings, args.file)  # refuses a file the index does not hold, before asking
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValueError(f"{args.file}: not removed; add --yes to remove it without being asked")
+        what = f"{len(view.documents)} document(s), {len(view.resolutions)} resolution(s)"
+        reply = input(f"Remove {args.file} ({what}) from the index? [y/N] ")
+        if reply.strip().lower() not in ("y", "yes"):
+            print("Nothing removed.")
+            return 1
+    # Removal embeds nothing: the model is never loaded.
+    embedder = MiniLMEmbedder(settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size)
+    print(remove_file(Ingestor(settings, index, embedder), args.file).message)
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import app
 
@@ -118,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the chat app")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    sub.add_parser("documents", help="list the files in the index")
+    p = sub.add_parser("show", help="how a file was read: its documents, sections, resolutions and glossary")
+    p.add_argument("file", help="the file's name, as `scrutineer documents` lists it")
+    p = sub.add_parser("remove", help="take a file out of the index (an uploaded file out of the upload folder too)")
+    p.add_argument("file", help="the file's name, as `scrutineer documents` lists it")
+    p.add_argument("--yes", action="store_true", help="remove without asking")
     return parser
 
 
@@ -128,7 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = Settings.from_env()
-        handler = {"ingest": _ingest, "ask": _ask, "eval": _eval, "serve": _serve}[args.command]
+        handler = {
+            "ingest": _ingest,
+            "ask": _ask,
+            "eval": _eval,
+            "serve": _serve,
+            "documents": _documents,
+            "show": _show,
+            "remove": _remove,
+        }[args.command]
         return handler(args, settings)
     except (IngestError, IngestBusyError, IndexUnavailable, AnswerOverBudget, ValueError) as exc:
         # One line naming the input, folder or URL at fault and what to do; ValueError covers a refused
