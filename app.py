@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -34,6 +35,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
 
 from assistant.answer import Answer
 from assistant.catalogue import (
@@ -49,7 +53,7 @@ from assistant.citations import source_line
 from assistant.conversations import ConversationError, ConversationStore, new_browser_id
 from assistant.export import write_export
 from assistant.logins import LoginGate, read_logins
-from assistant.page_images import PageNotAvailable, render_page, resolve_pdf
+from assistant.page_images import PageNotAvailable, page_count, render_page, resolve_pdf
 from assistant.question import QuestionRefused
 from assistant.retrieval import Passage, build_filters
 from assistant.service import AnswerOverBudget, Assistant, ChatSession
@@ -88,8 +92,22 @@ EXAMPLES = [
 ]
 CITE_BRIDGE = "cite-bridge"
 PAGE_BRIDGE = "page-bridge"
+GOTO_BRIDGE = "goto-bridge"
+PDF_ROUTE = "/pdf/"
+"""Where "Open the PDF at this page" fetches a file: only PDFs of the corpus and upload folders, behind the login."""
 NO_SOURCES = "Sources of the latest answer appear here. Select a citation such as [1] to see its page."
 NO_PAGE = "Select a citation or a decision to see the page it comes from."
+PAGE_VIEW_JS = (
+    "watch('value', () => { const f = element.querySelector('.page-figure'); if (!f) return;"
+    " if (window.scrutineerZoomed) { f.classList.add('zoomed'); const b = f.querySelector('button.zoom-page');"
+    " b.setAttribute('aria-pressed', 'true'); b.textContent = 'Fit to panel'; }"
+    # The page just chosen is brought into view whole when any of it is off-screen, once the image has its size.
+    " const show = () => { const r = element.getBoundingClientRect();"
+    " if (r.top < 0 || r.bottom > innerHeight) element.scrollIntoView({block: 'start'}); };"
+    " const img = f.querySelector('img');"
+    " if (img.complete) show(); else img.addEventListener('load', show, {once: true}); });"
+)
+"""Page views: keep the zoom chosen, and bring a newly shown page into view."""
 
 HEAD = f"""
 <script>
@@ -97,8 +115,20 @@ HEAD = f"""
 // href and class, not data- attributes); clicking it, by mouse or Enter, hands that to Python
 // through a hidden textbox. The time stamp makes a second click on the same link a change too.
 (() => {{
-  const bridges = [["a.cite", "#source-", "{CITE_BRIDGE}"], ["a.open-page", "#page-", "{PAGE_BRIDGE}"]];
+  const bridges = [
+    ["a.cite", "#source-", "{CITE_BRIDGE}"], ["a.open-page", "#page-", "{PAGE_BRIDGE}"],
+    ["a.turn-page", "#goto-", "{GOTO_BRIDGE}"],
+  ];
   document.addEventListener("click", (event) => {{
+    // Zoom: the page at its rendered size, scrolled inside the panel; again: fitted to the panel.
+    const zoom = event.target.closest("button.zoom-page");
+    if (zoom) {{
+      const zoomed = zoom.closest(".page-figure").classList.toggle("zoomed");
+      zoom.setAttribute("aria-pressed", String(zoomed));
+      zoom.textContent = zoomed ? "Fit to panel" : "Zoom in";
+      window.scrutineerZoomed = zoomed;  // kept when the page is turned
+      return;
+    }}
     for (const [selector, prefix, bridge] of bridges) {{
       const link = event.target.closest(selector);
       const href = link ? link.getAttribute("href") || "" : "";
@@ -156,7 +186,17 @@ mark { background: #fde68a; color: #111827; padding: 0 0.1em; }
 #decision-page-column { position: sticky; top: 0.5em; align-self: flex-start; }
 .page-figure { margin: 0; }
 .page-figure figcaption { margin-bottom: 0.5em; }
-.page-figure img { display: block; width: 100%; height: auto; border: 1px solid #6b7280; }
+/* Fitted to the panel and to the window's height, so the whole page is in view once selected; zoomed,
+   it is shown at its rendered size (legible) and scrolls inside the panel. */
+.page-scroll { overflow: auto; max-height: calc(100vh - 10rem); }
+.page-figure img { display: block; max-width: 100%; max-height: calc(100vh - 11rem); width: auto; height: auto;
+  margin: 0 auto; border: 1px solid #6b7280; }
+.page-figure.zoomed img { max-width: none; max-height: none; }
+.page-tools { display: flex; flex-wrap: wrap; gap: 0.4em 1em; align-items: center; margin: 0 0 0.5em; }
+.page-tools span.turn-page { color: #4b5563; }
+.dark .page-tools span.turn-page { color: #d1d5db; }
+.page-tools button.zoom-page { border: 1px solid #6b7280; border-radius: 4px; padding: 0.1em 0.6em;
+  background: transparent; color: inherit; font: inherit; cursor: pointer; }
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 """
@@ -167,6 +207,13 @@ THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate").set(
     button_primary_background_fill="*primary_700",
     button_primary_background_fill_hover="*primary_800",
     button_primary_text_color="white",
+    # The "stop" buttons (remove, delete): Gradio's red-500 under white text is 3.8:1; red-700 is 6.5:1.
+    button_cancel_background_fill="#b91c1c",
+    button_cancel_background_fill_hover="#991b1b",
+    button_cancel_text_color="white",
+    button_cancel_text_color_hover="white",
+    button_cancel_background_fill_dark="#b91c1c",
+    button_cancel_background_fill_hover_dark="#991b1b",
     body_text_color_subdued="*neutral_600",
     block_info_text_color="*neutral_600",
     input_placeholder_color="*neutral_600",
@@ -432,15 +479,50 @@ def parse_bridge(value: str | None) -> str | None:
     return value.rsplit("|", 1)[0] or None
 
 
-def render_page_view(png: bytes | None, caption: str, alt: str = "") -> str:
-    """The page as a figure: the caption saying which page of which file and why, then the image
-    (embedded, so nothing outside the app's own responses is served). Without an image, the caption."""
+@dataclass(frozen=True)
+class PageNav:
+    """Where a shown page stands, for its controls: previous and next page, the PDF at this page."""
+
+    panel: str
+    """Which page view it is in (``ask`` or ``decisions``), so turning the page updates that one."""
+    source_file: str
+    page: int
+    pages: int
+
+
+def pdf_href(source_file: str, page: int) -> str:
+    """The PDF at ``page`` (PDF viewers read ``#page=n``); relative, so it works under a proxy's path too."""
+    return f"{PDF_ROUTE.strip('/')}/{quote(source_file, safe='')}#page={page}"
+
+
+def _page_tools(nav: PageNav) -> str:
+    def turn(to: int, label: str) -> str:
+        if not 1 <= to <= nav.pages:
+            return f'<span class="turn-page" aria-disabled="true">{label}</span>'
+        href = f"#goto-{nav.panel}/{quote(nav.source_file, safe='')}/{to}"
+        return f'<a class="turn-page" href="{href}">{label}<span class="visually-hidden"> (page {to})</span></a>'
+
+    return (
+        f'<div class="page-tools" role="group" aria-label="Page {nav.page} of {nav.pages}">'
+        f"{turn(nav.page - 1, 'Previous page')}{turn(nav.page + 1, 'Next page')}"
+        '<button type="button" class="zoom-page" aria-pressed="false">Zoom in</button>'
+        f'<a class="open-pdf" href="{html.escape(pdf_href(nav.source_file, nav.page))}" target="_blank"'
+        ' rel="noopener">Open the PDF at this page<span class="visually-hidden"> (new tab)</span></a></div>'
+    )
+
+
+def render_page_view(png: bytes | None, caption: str, alt: str = "", nav: PageNav | None = None) -> str:
+    """The page as a figure: the caption saying which page of which file and why, its controls, then the
+    image (embedded, so nothing outside the app's own responses is served), fitted to the panel until
+    zoomed. Without an image, the caption."""
     if png is None:
         return f'<p class="page-caption">{html.escape(caption)}</p>'
     data = base64.b64encode(png).decode("ascii")
+    tools = _page_tools(nav) if nav else ""
     return (
-        f'<figure class="page-figure"><figcaption>{html.escape(caption)}</figcaption>'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></figure>'
+        f'<figure class="page-figure"><figcaption>{html.escape(caption)}</figcaption>{tools}'
+        f'<div class="page-scroll" tabindex="0" role="region" aria-label="{html.escape(alt)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"></div></figure>'
     )
 
 
@@ -512,18 +594,26 @@ class PageView:
         self.settings = settings
         self.catalogue = catalogue
 
-    def _render(self, source_file: str | None, page: int, what: str, highlights: list[str]) -> str:
+    def _render(
+        self, source_file: str | None, page: int, what: str | None, highlights: list[str], panel: str = "ask"
+    ) -> str:
         if not source_file:
             return render_page_view(None, f"The file of {what} is not in the index.")
         try:
             path = resolve_pdf(source_file, self.settings, self.catalogue.folder_of(source_file))
             rendered = render_page(path, page, highlights)
+            pages = page_count(path)
         except PageNotAvailable as exc:
             return render_page_view(None, f"The page cannot be shown: {exc}.")
-        caption = f"Page {page} of {source_file}: {what}."
+        caption = f"Page {page} of {source_file}: {what}." if what else f"Page {page} of {source_file}."
         if rendered.marked:
             caption += " The quoted words are outlined on the page."
-        return render_page_view(rendered.png, caption, f"Page {page} of {source_file} as printed")
+        nav = PageNav(panel, source_file, page, pages)
+        return render_page_view(rendered.png, caption, f"Page {page} of {source_file} as printed", nav)
+
+    def for_page(self, panel: str, source_file: str, page: int) -> str:
+        """Another page of a file already shown (previous or next)."""
+        return self._render(source_file, page, None, [], panel)
 
     def quote_page(self, passage: Passage, quotes: list[str]) -> int:
         """The page of the passage's first quoted sentence (a passage may run over two pages)."""
@@ -542,7 +632,7 @@ class PageView:
     def for_decision(self, entry: DecisionEntry) -> str:
         minute = f"minute {entry.minute_item}, " if entry.minute_item else ""
         what = f"{entry.meeting}, {minute}{entry.kind_label.lower()}"
-        return self._render(entry.source_file, entry.page, what, [entry.text])
+        return self._render(entry.source_file, entry.page, what, [entry.text], "decisions")
 
 
 # ---- the app ------------------------------------------------------------------------------------
@@ -695,6 +785,16 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             return shown_conversation(session, browser, "There is no conversation to delete.")
         conversations.delete(browser["browser"], session.id)
         return shown_conversation(None, {**browser, "current": None}, "The conversation was deleted.")
+
+    @as_messages
+    def turn_page(value: str):
+        """Previous or next page in one of the page views: "panel/quoted file/page"."""
+        match = re.fullmatch(r"(ask|decisions)/([^/]+)/(\d+)", parse_bridge(value) or "")
+        if not match:
+            return gr.update(), gr.update()
+        panel, source_file, number = match.group(1), unquote(match.group(2)), int(match.group(3))
+        shown = pages.for_page(panel, source_file, number)
+        return (shown, gr.update()) if panel == "ask" else (gr.update(), shown)
 
     def register_html(query: str | None, include_proposals: bool | None, selected: str | None = None) -> str:
         # On page load Gradio may hand over None for a box never typed in: treat it as empty / ticked.
@@ -916,7 +1016,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                             ),
                         )
                         gr.Markdown("## Page view")
-                        page = gr.HTML(render_page_view(None, NO_PAGE), elem_id="page-view", js_on_load=None)
+                        page = gr.HTML(render_page_view(None, NO_PAGE), elem_id="page-view", js_on_load=PAGE_VIEW_JS)
                 cite_bridge = gr.Textbox(visible="hidden", elem_id=CITE_BRIDGE, label="Selected citation")
             with gr.Tab("Decisions", id="decisions"):
                 with gr.Row(equal_height=False):
@@ -935,12 +1035,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                         decision_page = gr.HTML(
                             render_page_view(None, NO_PAGE),
                             elem_id="decision-page-view",
-                            # One column on a narrow screen: bring the page into view when it is off-screen.
-                            js_on_load=(
-                                "watch('value', () => { const r = element.getBoundingClientRect();"
-                                " if (element.querySelector('img') && (r.top > innerHeight || r.bottom < 0))"
-                                " element.scrollIntoView({block: 'start'}); });"
-                            ),
+                            js_on_load=PAGE_VIEW_JS,
                         )
                 page_bridge = gr.Textbox(visible="hidden", elem_id=PAGE_BRIDGE, label="Selected decision")
             with gr.Tab("Documents", id="documents"):
@@ -1040,12 +1135,32 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             listings,
             api_visibility="private",
         )
+        goto_bridge = gr.Textbox(visible="hidden", elem_id=GOTO_BRIDGE, label="Page to show")
+        goto_bridge.change(turn_page, [goto_bridge], [page, decision_page], api_visibility="private")
         gr.api(ask, api_name="ask")
         gr.api(ask_filtered, api_name="ask_filtered")
         gr.api(ask_in_session, api_name="ask_session")
     # Gradio answers one event at a time unless told otherwise; the Assistant is safe for concurrent asks.
     demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
+
+
+def pdf_route(settings: Settings) -> Route:
+    """GET /pdf/<file name>: a PDF of the corpus or upload folder, to read in the browser's own viewer
+    (a name with a folder in it, a hidden file or anything but a .pdf is refused, as is a link out)."""
+
+    async def serve_pdf(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name.startswith(".") or not name.lower().endswith(".pdf"):
+            return PlainTextResponse(f"{name}: only the PDFs of the corpus and upload folders are served", 404)
+        try:
+            path = resolve_pdf(name, settings)
+        except PageNotAvailable as exc:
+            return PlainTextResponse(str(exc), 404)
+        disposition = f"inline; filename*=UTF-8''{quote(path.name, safe='')}"
+        return FileResponse(path, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+    return Route(PDF_ROUTE + "{name}", serve_pdf, methods=["GET"])
 
 
 def launch_options(settings: Settings) -> dict[str, Any]:
@@ -1065,7 +1180,8 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "ssr_mode": False,
         "pwa": False,
         "enable_monitoring": False,
-        "app_kwargs": {"openapi_url": None, "middleware": [Middleware(LoginGate)]},
+        # The login gate stands in front of every route, the app's own PDF route too.
+        "app_kwargs": {"openapi_url": None, "middleware": [Middleware(LoginGate)], "routes": [pdf_route(settings)]},
     }
 
 

@@ -596,8 +596,15 @@ def test_page_view_shows_the_page_of_the_quoted_sentence(settings: Settings, ind
     assert figure == (
         '<figure class="page-figure"><figcaption>Page 2 of cabinet.pdf: [1] Minutes, 30 January 2025 — item 1'
         " (pages 1–2). The quoted words are outlined on the page.</figcaption>"
+        '<div class="page-tools" role="group" aria-label="Page 2 of 2">'
+        '<a class="turn-page" href="#goto-ask/cabinet.pdf/1">Previous page<span class="visually-hidden"> (page 1)'
+        '</span></a><span class="turn-page" aria-disabled="true">Next page</span>'
+        '<button type="button" class="zoom-page" aria-pressed="false">Zoom in</button>'
+        '<a class="open-pdf" href="pdf/cabinet.pdf#page=2" target="_blank" rel="noopener">Open the PDF at this page'
+        '<span class="visually-hidden"> (new tab)</span></a></div>'
+        '<div class="page-scroll" tabindex="0" role="region" aria-label="Page 2 of cabinet.pdf as printed">'
         f'<img src="data:image/png;base64,{base64.b64encode(expected_png).decode()}"'
-        ' alt="Page 2 of cabinet.pdf as printed"></figure>'
+        ' alt="Page 2 of cabinet.pdf as printed"></div></figure>'
     )
     (settings.corpus_dir / "cabinet.pdf").unlink()
     assert pages.for_passage(1, cited, []) == (
