@@ -93,6 +93,8 @@ EXAMPLES = [
 CITE_BRIDGE = "cite-bridge"
 PAGE_BRIDGE = "page-bridge"
 GOTO_BRIDGE = "goto-bridge"
+TWO_COLUMNS = "two-columns"
+"""The Ask and Decisions tabs' rows: two columns on a wide screen, one below 900 px."""
 PDF_ROUTE = "/pdf/"
 """Where "Open the PDF at this page" fetches a file: only PDFs of the corpus and upload folders, behind the login."""
 NO_SOURCES = "Sources of the latest answer appear here. Select a citation such as [1] to see its page."
@@ -119,6 +121,18 @@ HEAD = f"""
     ["a.cite", "#source-", "{CITE_BRIDGE}"], ["a.open-page", "#page-", "{PAGE_BRIDGE}"],
     ["a.turn-page", "#goto-", "{GOTO_BRIDGE}"],
   ];
+  // Arrow keys move between tabs (and Home / End to the first and last), as the ARIA tabs pattern has it.
+  document.addEventListener("keydown", (event) => {{
+    const tab = event.target.closest('[role="tab"]');
+    const moves = {{ ArrowRight: 1, ArrowLeft: -1, Home: "first", End: "last" }};
+    if (!tab || !(event.key in moves)) return;
+    const tabs = [...tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]')];
+    const at = tabs.indexOf(tab), move = moves[event.key];
+    const next = move === "first" ? 0 : move === "last" ? tabs.length - 1 : (at + move + tabs.length) % tabs.length;
+    event.preventDefault();
+    tabs[next].focus();
+    tabs[next].click();
+  }});
   document.addEventListener("click", (event) => {{
     // Zoom: the page at its rendered size, scrolled inside the panel; again: fitted to the panel.
     const zoom = event.target.closest("button.zoom-page");
@@ -197,6 +211,12 @@ mark { background: #fde68a; color: #111827; padding: 0 0.1em; }
 .dark .page-tools span.turn-page { color: #d1d5db; }
 .page-tools button.zoom-page { border: 1px solid #6b7280; border-radius: 4px; padding: 0.1em 0.6em;
   background: transparent; color: inherit; font: inherit; cursor: pointer; }
+/* Below 900 px the two columns stand one above the other, each the full width. */
+@media (max-width: 899.98px) {
+  .two-columns { flex-direction: column !important; }
+  .two-columns > .column { width: 100% !important; min-width: 0 !important; flex: 1 1 auto !important; }
+  #decision-page-column { position: static; }
+}
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 """
@@ -956,7 +976,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                with gr.Row(equal_height=False):
+                with gr.Row(equal_height=False, elem_classes=[TWO_COLUMNS]):
                     with gr.Column(scale=3, min_width=360):
                         chatbot = gr.Chatbot(
                             label="Conversation",
@@ -1019,7 +1039,7 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                         page = gr.HTML(render_page_view(None, NO_PAGE), elem_id="page-view", js_on_load=PAGE_VIEW_JS)
                 cite_bridge = gr.Textbox(visible="hidden", elem_id=CITE_BRIDGE, label="Selected citation")
             with gr.Tab("Decisions", id="decisions"):
-                with gr.Row(equal_height=False):
+                with gr.Row(equal_height=False, elem_classes=[TWO_COLUMNS]):
                     with gr.Column(scale=3, min_width=360):
                         decision_query = gr.Textbox(
                             label="Search the decisions", placeholder="e.g. review, budget, minute 39, March 2024"
