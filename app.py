@@ -40,6 +40,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from assistant.answer import Answer
+from assistant.building import BuildState, IndexBuild
 from assistant.catalogue import (
     DOCUMENT_COLUMNS,
     KIND_LABELS,
@@ -57,7 +58,6 @@ from assistant.page_images import PageNotAvailable, page_count, render_page, res
 from assistant.question import QuestionRefused
 from assistant.retrieval import Passage, build_filters
 from assistant.service import AnswerOverBudget, Assistant, ChatSession
-from ingest.bootstrap import start_up
 from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
 from ingest.manage import FileView, reingest_file, remove_file, show_file
 from ingest.pipeline import Ingestor
@@ -95,6 +95,8 @@ PAGE_BRIDGE = "page-bridge"
 GOTO_BRIDGE = "goto-bridge"
 TWO_COLUMNS = "two-columns"
 """The Ask and Decisions tabs' rows: two columns on a wide screen, one below 900 px."""
+BUILD_POLL_S = 1.0
+"""Seconds between the page's looks at the background build while it runs."""
 PDF_ROUTE = "/pdf/"
 """Where "Open the PDF at this page" fetches a file: only PDFs of the corpus and upload folders, behind the login."""
 NO_SOURCES = "Sources of the latest answer appear here. Select a citation such as [1] to see its page."
@@ -546,6 +548,20 @@ def render_page_view(png: bytes | None, caption: str, alt: str = "", nav: PageNa
     )
 
 
+def render_build(state: BuildState) -> str:
+    """The page's line about the background build: what is being built and how far it has got, then
+    that the index is ready (or why it could not be built)."""
+    if state.error:
+        return status_html(state.line, error=True)
+    if not state.running:
+        return status_html("The index is ready: questions are answered from all the papers.")
+    percent = round(state.fraction * 100)
+    return (
+        f'<div role="status" class="build-status"><p>{html.escape(state.line)}</p>'
+        f'<progress max="100" value="{percent}" aria-label="Index built so far">{percent}%</progress></div>'
+    )
+
+
 def status_html(message: str, error: bool = False) -> str:
     css = ' class="status-error"' if error else ""
     return f'<div role="status"><p{css}>{html.escape(message)}</p></div>' if message else '<div role="status"></div>'
@@ -658,9 +674,10 @@ class PageView:
 # ---- the app ------------------------------------------------------------------------------------
 
 
-def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
+def build_app(assistant: Assistant, notices: Sequence[str] = (), build: IndexBuild | None = None) -> gr.Blocks:
     """The app over ``assistant``; ``notices`` (what start-up repaired, :class:`ingest.bootstrap.Startup`)
-    are shown in the Documents tab."""
+    are shown in the Documents tab. With ``build`` (start-up running in the background), the page says
+    how far it has got until it is over, and questions wait for it or say they were answered from part."""
     settings = assistant.settings
     catalogue = Catalogue(assistant.index, settings)
     pages = PageView(assistant.index, settings, catalogue)
@@ -685,6 +702,13 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     ):
         session = session or ChatSession()
         unchanged = [gr.update()] * 5  # sources, page view, download, browser state, conversation list
+        partly = False
+        if build is not None and build.running:
+            # Nothing indexed yet: wait for the build (as long as an answer may take); something: answer from it.
+            if assistant.index.count("chunks") == 0 and not build.wait(settings.answer_budget_s):
+                waiting = f"Not answered yet: {build.state().line} Ask again when the index is ready."
+                return message, history, session, *unchanged, status_html(waiting, error=True)
+            partly = build.running
         try:
             filters = build_filters(doc_ids, doc_types, organisations, date_from, date_to)
             answer = assistant.ask(message or "", session=session, filters=filters)
@@ -692,6 +716,8 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             return message, history, session, *unchanged, status_html(str(exc), error=True)
         browser = known_browser(browser)
         notice = describe_filters(filters)
+        if partly:
+            notice = f"{notice} Answered from what is indexed so far: the index is still being built.".strip()
         try:
             conversations.save(browser["browser"], session)
         except ConversationError as exc:  # the answer stands; only keeping it failed
@@ -958,6 +984,17 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                 api_sessions.popitem(last=False)
         return assistant.ask(question, session=session).contract()
 
+    def poll_build(query: str, include_proposals: bool):
+        """The build's progress while it runs; once it is over, the listings of the papers it built."""
+        state = build.state() if build else BuildState(running=False)
+        if state.running:
+            return render_build(state), gr.update(), *[gr.update()] * 7
+        try:
+            listings = after_change(query, include_proposals)
+        except IndexUnavailable as exc:
+            listings = (status_html(str(exc), error=True), *[gr.update()] * 5)
+        return render_build(state), gr.Timer(active=False), startup_status(state.notices), *listings
+
     def on_load(query: str, include_proposals: bool):
         try:
             return (documents_table(), register_html(query, include_proposals), *choices_updates(), file_choices())
@@ -968,6 +1005,9 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
     # A day's temporary files at most: each run deletes its own on schedule (start-up deletes older runs').
     with gr.Blocks(title=TITLE, delete_cache=(TEMP_MAX_AGE_S, TEMP_MAX_AGE_S)) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
+        build_status = gr.HTML(render_build(build.state()) if build else "", elem_id="build-status", js_on_load=None)
+        # Polls the background build once a second while it runs; switched off when it is over.
+        build_timer = gr.Timer(BUILD_POLL_S, active=build is not None and build.running)
         session = gr.State(None)
         # The browser's random id and its current conversation, in its own storage; the conversations
         # themselves stay on the server.
@@ -1138,12 +1178,14 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
                 api_visibility="private",
                 concurrency_id="writer",  # with uploads: one write at a time
                 concurrency_limit=1,
+                show_progress_on=[manage_status],
             )
         add.click(
             add_documents,
             [uploads, decision_query, include_proposals],
             [upload_status, uploads, *listings],
             api_visibility="private",
+            show_progress_on=[upload_status],  # one progress display, not one over every listing it refreshes
             # One write at a time (uploads, removals, readings again): a second would wait on the writer lock
             # and time out instead of queueing.
             concurrency_id="writer",
@@ -1154,6 +1196,13 @@ def build_app(assistant: Assistant, notices: Sequence[str] = ()) -> gr.Blocks:
             [decision_query, include_proposals],
             listings,
             api_visibility="private",
+        )
+        build_timer.tick(
+            poll_build,
+            [decision_query, include_proposals],
+            [build_status, build_timer, upload_status, *listings],
+            api_visibility="private",
+            show_progress="hidden",
         )
         goto_bridge = gr.Textbox(visible="hidden", elem_id=GOTO_BRIDGE, label="Page to show")
         goto_bridge.change(turn_page, [goto_bridge], [page, decision_page], api_visibility="private")
@@ -1211,15 +1260,21 @@ def serve(
     port: int | None = None,
     prevent_thread_lock: bool = False,
 ) -> gr.Blocks:
+    """The app as `scrutineer serve` runs it: answering HTTP at once, while start-up (the first build of the
+    index, repairs, uploads to ingest) runs in the background and the page says how far it has got.
+    The build is ``demo.index_build`` (tests wait on it)."""
     settings = settings or Settings.from_env()
     assistant = Assistant(settings)
-    startup = start_up(settings, assistant.index, assistant.embedder)
-    if startup.built is not None or startup.notices:
-        assistant.refresh()
-    if startup.built is not None:
-        log.warning("built the index: %s", startup.built.summary().replace("\n", "; "))
-    assistant.warm_up()
-    return launch(build_app(assistant, startup.notices), settings, host, port, prevent_thread_lock)
+    host, port = host or settings.host, port or settings.port
+    build = IndexBuild(assistant, f"http://{host}:{port}")
+    demo = build_app(assistant, build=build)
+    launch(demo, settings, host, port, prevent_thread_lock=True)
+    log.info("answering at http://%s:%d while the index is checked or built in the background", host, port)
+    build.start()
+    demo.index_build = build  # type: ignore[attr-defined]
+    if not prevent_thread_lock:
+        demo.block_thread()
+    return demo
 
 
 def launch(

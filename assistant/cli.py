@@ -16,13 +16,41 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from assistant.errors import AnswerOverBudget
 from ingest.bootstrap import ensure_index
 from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
+from ingest.progress import stage_of
 from ingest.settings import Settings
 
 log = logging.getLogger("scrutineer")
+
+
+class TerminalProgress:
+    """The ingest's stages on the terminal, as the app's upload shows them: on a terminal one line
+    rewritten in place; in a log or a pipe one line per file and stage (not one per page)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.width = 0
+        self.last = ""
+
+    def __call__(self, fraction: float, message: str) -> None:
+        line = f"{fraction * 100:3.0f}% {message}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        elif stage_of(message) != self.last:
+            self.last = stage_of(message)
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,11 +65,15 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             index.clear()
     embedder = MiniLMEmbedder(settings.embedding_model_path, settings.embedding_model_id, settings.embed_batch_size)
     ingestor = Ingestor(settings, index, embedder)
-    if args.paths:
-        paths = [Path(p) for p in args.paths]
-        report = ingestor.ingest_paths(paths, force=args.rebuild)
-    else:
-        report = ingestor.sync_folder(settings.corpus_dir, force=args.rebuild)
+    progress = TerminalProgress(sys.stderr)
+    try:
+        if args.paths:
+            paths = [Path(p) for p in args.paths]
+            report = ingestor.ingest_paths(paths, progress=progress, force=args.rebuild)
+        else:
+            report = ingestor.sync_folder(settings.corpus_dir, force=args.rebuild, progress=progress)
+    finally:
+        progress.close()
     print(report.summary())
     # Uploads live outside the corpus folder: a rebuild ingests them again, any run repairs them.
     uploads = sync_uploads(settings, ingestor, force=args.rebuild)
@@ -170,9 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    # The server's console says what it is doing and where (building the index, then "ready: <url>").
+    chatty = args.verbose or args.command == "serve"
+    logging.basicConfig(level=logging.INFO if chatty else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s"):  # their INFO is per request or batch
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
         handler = {

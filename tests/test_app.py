@@ -208,7 +208,7 @@ def test_add_uploads_ingests_good_files_and_refuses_bad_ones_with_the_cli_messag
     assert set(index.file_records()) == {"cabinet.pdf", "planning.pdf", "Planning - new.pdf"}
     assert index.file_records()["Planning - new.pdf"]["folder"] == str(settings.upload_dir.resolve())
     assert index.digest() != before
-    assert steps[0] == (0.0, "Reading Planning - new.pdf")
+    assert steps[0] == (0.0, "Planning - new.pdf (file 1 of 2): reading")
 
 
 def test_a_bad_replacement_keeps_the_stored_file_and_the_index(
