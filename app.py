@@ -1121,8 +1121,8 @@ def build_app(assistant: Assistant, notices: Sequence[str] = (), build: IndexBui
                     show_read = gr.Button("Show how it was read", size="md")
                     reread = gr.Button("Read it again", size="md")
                     remove = gr.Button("Remove from the index", variant="stop", size="md")
-                with gr.Group(visible=False, elem_id="confirm-removal") as confirm_removal:
-                    confirm_text = gr.HTML("", js_on_load=None)
+                with gr.Group(visible=False) as confirm_removal:
+                    confirm_text = gr.HTML("", elem_id="confirm-removal", js_on_load=None)
                     with gr.Row():
                         confirm_yes = gr.Button("Yes, remove it", variant="stop", size="md")
                         confirm_no = gr.Button("Cancel", size="md")

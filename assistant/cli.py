@@ -101,7 +101,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         args.doc, args.doc_type, args.organisation, args.date_from, args.date_to, labels=("--date-from", "--date-to")
     )
     assistant = Assistant(settings)
-    if ensure_index(settings, assistant.index, assistant.embedder) is not None:
+    progress = TerminalProgress(sys.stderr)  # a first ask builds the index: it shows its stages too
+    try:
+        built = ensure_index(settings, assistant.index, assistant.embedder, progress=progress)
+    finally:
+        progress.close()
+    if built is not None:
         assistant.refresh()
     answer = assistant.ask(args.question, filters=filters)
     if args.json:
