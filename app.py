@@ -103,12 +103,15 @@ NO_SOURCES = "Sources of the latest answer appear here. Select a citation such a
 NO_PAGE = "Select a citation or a decision to see the page it comes from."
 PAGE_VIEW_JS = (
     "watch('value', () => { const f = element.querySelector('.page-figure'); if (!f) return;"
+    # In one column the Ask tab's Sources panel brings the selected source into view instead.
+    " const oneColumn = innerWidth < 900 && !!(element.closest('#page-view') || element.querySelector('#page-view'));"
     " if (window.scrutineerZoomed) { f.classList.add('zoomed'); const b = f.querySelector('button.zoom-page');"
     " b.setAttribute('aria-pressed', 'true'); b.textContent = 'Fit to panel'; }"
     # The page just chosen is brought into view whole when any of it is off-screen, once the image has its size.
     " const show = () => { const r = element.getBoundingClientRect();"
     " if (r.top < 0 || r.bottom > innerHeight) element.scrollIntoView({block: 'start'}); };"
     " const img = f.querySelector('img');"
+    " if (oneColumn) return;"
     " if (img.complete) show(); else img.addEventListener('load', show, {once: true}); });"
 )
 """Page views: keep the zoom chosen, and bring a newly shown page into view."""
@@ -183,6 +186,7 @@ button[role="tab"][aria-selected="true"] { color: #1d4ed8 !important; }
 .source-card.selected, .resolution.selected { border: 3px solid #1d4ed8; background: #eff6ff; color: #111827; }
 .dark .source-card.selected { background: #172554; color: #f9fafb; border-color: #93c5fd; }
 .dark .resolution.selected { background: #172554; color: #f9fafb; border-color: #93c5fd; }
+.dark .resolution.selected a.open-page { color: #bfdbfe !important; }
 .source-card a.cite { display: inline-block; }
 .source-card .doc-title { font-style: italic; }
 .source-card p, .resolution blockquote { margin: 0.4em 0 0; }
@@ -984,22 +988,30 @@ def build_app(assistant: Assistant, notices: Sequence[str] = (), build: IndexBui
                 api_sessions.popitem(last=False)
         return assistant.ask(question, session=session).contract()
 
-    def poll_build(query: str, include_proposals: bool):
+    def poll_build(query: str, include_proposals: bool, managed: str | None):
         """The build's progress while it runs; once it is over, the listings of the papers it built."""
         state = build.state() if build else BuildState(running=False)
         if state.running:
             return render_build(state), gr.update(), *[gr.update()] * 7
         try:
-            listings = after_change(query, include_proposals)
+            listings = after_change(query, include_proposals, managed)  # the file chosen stays chosen
         except IndexUnavailable as exc:
             listings = (status_html(str(exc), error=True), *[gr.update()] * 5)
         return render_build(state), gr.Timer(active=False), startup_status(state.notices), *listings
 
     def on_load(query: str, include_proposals: bool):
+        # A page opened after the build is over never polls it; one opened during it polls until it is over.
+        state = build.state() if build else None
+        started = (
+            render_build(state) if state and (state.running or state.error) else "",  # "ready" only to those who waited
+            gr.Timer(active=bool(state and state.running)),
+            startup_status(state.notices) if state and not state.running else gr.update(),
+        )
         try:
-            return (documents_table(), register_html(query, include_proposals), *choices_updates(), file_choices())
+            listings = (documents_table(), register_html(query, include_proposals), *choices_updates(), file_choices())
         except IndexUnavailable as exc:  # the page still opens, saying why the papers cannot be listed
-            return (status_html(str(exc), error=True), status_html(str(exc), error=True), *[gr.update()] * 4)
+            listings = (status_html(str(exc), error=True), status_html(str(exc), error=True), *[gr.update()] * 4)
+        return *listings, *started
 
     initial = catalogue.filter_choices()
     # A day's temporary files at most: each run deletes its own on schedule (start-up deletes older runs').
@@ -1194,12 +1206,12 @@ def build_app(assistant: Assistant, notices: Sequence[str] = (), build: IndexBui
         demo.load(
             on_load,
             [decision_query, include_proposals],
-            listings,
+            [*listings, build_status, build_timer, upload_status],
             api_visibility="private",
         )
         build_timer.tick(
             poll_build,
-            [decision_query, include_proposals],
+            [decision_query, include_proposals, managed],
             [build_status, build_timer, upload_status, *listings],
             api_visibility="private",
             show_progress="hidden",

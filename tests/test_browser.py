@@ -103,8 +103,8 @@ class Visit:
         if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in ("127.0.0.1", "localhost"):
             self.outside.append(request.url)
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     def ask(self, question: str, text: str | re.Pattern[str]) -> None:
         """Ask, and wait for the answer holding ``text``."""
@@ -466,7 +466,7 @@ def test_selecting_a_citation_brings_its_page_into_view(
         " return r.top >= 0 && r.bottom <= innerHeight; }",
         timeout=10_000,
     )
-    visit.shot(f"20-page-in-view-{width}x{height}")
+    visit.shot(f"20-page-in-view-{width}x{height}", full_page=False)  # what is in view, as a person sees it
     # Zoomed, the page is shown at its rendered size, legible, and scrolls inside the panel.
     page.get_by_role("button", name="Zoom in").click()
     shown = in_view(visit, "#page-view img")[2]
@@ -511,7 +511,8 @@ def test_a_removed_document_no_longer_answers(running_app: tuple[str, Settings],
     reading = page.locator("#reading")
     expect(reading.locator("h3")).to_have_text(f"How {UPLOAD.name} was read")
     assert reading.locator("td", has_text="item 8 Corporate Parenting Annual Report 2024").count() >= 1
-    visit.shot("21-documents-how-it-was-read")
+    reading.scroll_into_view_if_needed()
+    visit.shot("21-documents-how-it-was-read", full_page=False)
 
     page.get_by_role("button", name="Remove from the index").click()
     confirm = page.locator("#confirm-removal")

@@ -122,7 +122,7 @@ def test_a_question_before_anything_is_indexed_waits_for_the_build(corpus: Setti
     assert not build.running
     assert "RESOLVED that the budget be approved." in outputs[1][-1]["content"]
     poll = next(f.fn for f in demo.fns.values() if f.name == "poll_build")
-    banner, timer, _notices, documents, *_ = poll("", True)
+    banner, timer, _notices, documents, *_ = poll("", True, None)
     assert "The index is ready" in banner and timer.active is False
     assert "cabinet.pdf" in documents
 
