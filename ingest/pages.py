@@ -220,14 +220,20 @@ def read_file(path: Path) -> bytes:
         raise IngestError(path, MSG_UNREADABLE.format(reason=err.strerror or type(err).__name__)) from None
 
 
-def extract_pages(path: Path, settings: Settings | None = None, data: bytes | None = None) -> list[Page]:
+def extract_pages(
+    path: Path,
+    settings: Settings | None = None,
+    data: bytes | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> list[Page]:
     """Extract and clean the text of every page of the PDF at ``path`` (or of ``data``, the
     file's bytes already read; ``path`` then only names the file in messages).
 
     Raises :class:`IngestError` when the file is missing, empty, not a PDF, damaged or
     malformed, needs a password, has no text layer at all, or exceeds the limits in
     ``settings`` (pages, text per page and per file, seconds). Pages without text (a blank
-    or image-only page inside a text PDF) are returned with empty text.
+    or image-only page inside a text PDF) are returned with empty text. ``on_page(n, count)``
+    is called after each page is read.
     """
     path = Path(path)
     settings = settings or Settings()
@@ -239,7 +245,11 @@ def extract_pages(path: Path, settings: Settings | None = None, data: bytes | No
         reader = _open(path, data)
         count = _page_count(path, reader, settings.max_pages)
         budget = _Budget(path, settings, count)
-        raw = [_extract_page(path, reader, index, budget) for index in range(count)]
+        raw = []
+        for index in range(count):
+            raw.append(_extract_page(path, reader, index, budget))
+            if on_page is not None:
+                on_page(index + 1, count)  # pages read so far, of the file's pages
     extracted = time.perf_counter()
 
     unreadable = {i for i, (text, _) in enumerate(raw) if _mostly_unreadable(text)}

@@ -32,10 +32,11 @@ from ingest.glossary import inline_definitions, parse_glossary
 from ingest.lexical import LexicalIndex
 from ingest.models import Chunk, Document, GlossaryEntry, Page, Resolution, Section
 from ingest.pages import extract_pages, file_sha256, read_file
+from ingest.progress import FileProgress
 from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
 from ingest.settings import Settings
-from ingest.store import Index, Recovery, Row
+from ingest.store import COLLECTIONS, Index, Recovery, Row
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ PARSER_VERSION = "7"
 """Bump when parsing or segmentation changes: files are re-parsed (text that comes out the
 same keeps its vectors, since vectors are keyed by content hash, not by parser version)."""
 LOCK_POLL_S = 0.2
+EMBEDDED_AS = {"chunks": "passages", "sentences": "sentences", "records": "records"}
+"""How progress names the texts of each collection being embedded."""
 READ_ATTEMPTS = 3
 """Reads of a file that keeps changing while it is read before it is refused."""
 REREAD_PAUSE_S = 0.5
@@ -161,7 +164,9 @@ def derive(
     return Derived(sections, chunks, sentences, resolutions, glossary)
 
 
-def read_pages(path: Path, settings: Settings) -> tuple[list[Page], str]:
+def read_pages(
+    path: Path, settings: Settings, on_page: Callable[[int, int], None] | None = None
+) -> tuple[list[Page], str]:
     """The pages of the PDF at ``path`` and the sha256 of exactly the bytes they came from.
 
     The file is read once and parsed from that copy; afterwards it is hashed again on disk. If
@@ -172,7 +177,8 @@ def read_pages(path: Path, settings: Settings) -> tuple[list[Page], str]:
         data = read_file(path)
         sha = hashlib.sha256(data).hexdigest()
         try:
-            pages = extract_pages(path, settings, data=data)
+            # Passed only when someone listens, so a stand-in extract_pages (tests) need not take it.
+            pages = extract_pages(path, settings, data=data, **({"on_page": on_page} if on_page else {}))
         except IngestError:
             # A copy caught half-written reads as damaged; only a file that stayed put is.
             if file_sha256(path) == sha:
@@ -186,9 +192,12 @@ def read_pages(path: Path, settings: Settings) -> tuple[list[Page], str]:
     raise IngestError(path, MSG_CHANGING.format(attempts=READ_ATTEMPTS))
 
 
-def parse_pdf(path: Path, model_id: str, settings: Settings) -> ParsedFile:
-    """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError."""
-    pages, sha = read_pages(path, settings)
+def parse_pdf(
+    path: Path, model_id: str, settings: Settings, on_page: Callable[[int, int], None] | None = None
+) -> ParsedFile:
+    """PDF → pages → documents → sections → chunks, resolutions and glossary. Raises IngestError.
+    ``on_page(n, count)`` is told of each page read."""
+    pages, sha = read_pages(path, settings, on_page)
     documents = segment_pack(pages, path.name)
     d = derive(pages, documents, model_id, settings)
     if not d.chunks:
@@ -318,10 +327,10 @@ class Ingestor:
     ) -> None:
         known = self.index.file_records()
         bar = tqdm(paths, desc="ingest", unit="file", disable=progress is not None or len(paths) < 2)
-        for n, path in enumerate(bar):
-            if progress:
-                progress(n / max(len(paths), 1), f"Reading {Path(path).name}")
-            self._ingest_one(Path(path), known, report, force)
+        for n, path in enumerate(bar, start=1):
+            stages = FileProgress(progress, Path(path).name, n, len(paths))
+            stages.stage("reading")
+            self._ingest_one(Path(path), known, report, force, stages)
 
     def _finish(self, report: IngestReport) -> None:
         """Refresh what is derived from Chroma when this run changed it."""
@@ -335,7 +344,14 @@ class Ingestor:
         an ingest does not pay for it; readers elsewhere notice the new generation themselves."""
         LexicalIndex.load_or_build(self.index, self.settings)
 
-    def _ingest_one(self, path: Path, known: dict[str, dict[str, Any]], report: IngestReport, force: bool) -> None:
+    def _ingest_one(
+        self,
+        path: Path,
+        known: dict[str, dict[str, Any]],
+        report: IngestReport,
+        force: bool,
+        stages: FileProgress | None = None,
+    ) -> None:
         try:
             sha = file_sha256(path) if path.is_file() else None
             previous = known.get(path.name)
@@ -370,20 +386,23 @@ class Ingestor:
             ):
                 report.unchanged.append(path.name)
                 return
-            parsed = parse_pdf(path, self.embedder.model_id, self.settings)
+            on_page = (lambda n, count: stages.stage("reading", n, count)) if stages and stages.report else None
+            parsed = parse_pdf(path, self.embedder.model_id, self.settings, on_page)
             faults.reached("after_parse")
         except IngestError as exc:
             log.error("%s", exc)
             report.failed.append((path.name, str(exc)))
             return
-        self.write(parsed, report)
+        self.write(parsed, report, stages)
         known[path.name] = {"folder": parsed.folder, "sha256": parsed.sha256}
 
-    def write(self, parsed: ParsedFile, report: IngestReport) -> None:
+    def write(self, parsed: ParsedFile, report: IngestReport, stages: FileProgress | None = None) -> None:
         """Embed what is new and replace the file's rows in the index."""
         rows = build_rows(parsed)
-        for name in ("chunks", "sentences", "records"):
-            report_counts = self._fill_vectors(name, rows[name])
+        for i, name in enumerate(COLLECTIONS):
+            if stages:
+                stages.part = (i, len(COLLECTIONS))
+            report_counts = self._fill_vectors(name, rows[name], stages)
             report.embedded += report_counts[0]
             report.reused += report_counts[1]
         file_row = Row(
@@ -405,6 +424,8 @@ class Ingestor:
             # File records are looked up by id, never searched: any fixed unit vector will do.
             np.full(self.embedder.dimension, 1 / np.sqrt(self.embedder.dimension), dtype=np.float32),
         )
+        if stages:
+            stages.stage("writing")
         self.index.replace_file(parsed.source_file, rows, file_row)
         report.ingested.append(parsed.source_file)
         report.documents += len(parsed.documents)
@@ -414,7 +435,7 @@ class Ingestor:
         report.glossary += len(parsed.glossary)
         log.info("%s: %d documents, %d chunks", parsed.source_file, len(parsed.documents), len(parsed.chunks))
 
-    def _fill_vectors(self, name: str, rows: list[Row]) -> tuple[int, int]:
+    def _fill_vectors(self, name: str, rows: list[Row], stages: FileProgress | None = None) -> tuple[int, int]:
         hashes = [r.metadata["content_hash"] for r in rows]
         stored = self.index.vectors_for_hashes(name, hashes)
         missing = [r for r in rows if r.metadata["content_hash"] not in stored]
@@ -426,12 +447,15 @@ class Ingestor:
             # Sorted by length so each batch pads little (the model pads to its longest text).
             texts = sorted(by_text, key=len)
             batch = max(self.settings.embed_batch_size, 1)
-            bar = tqdm(range(0, len(texts), batch), desc=f"embed {name}", unit="batch", disable=len(texts) <= batch * 2)
+            quiet = len(texts) <= batch * 2 or (stages is not None and stages.report is not None)  # reported instead
+            bar = tqdm(range(0, len(texts), batch), desc=f"embed {name}", unit="batch", disable=quiet)
             for start in bar:
                 part = texts[start : start + batch]
                 for text, vec in zip(part, self.embedder.embed(part), strict=True):
                     for r in by_text[text]:
                         fresh[r.metadata["content_hash"]] = vec
+                if stages:
+                    stages.stage("embedding", min(start + batch, len(texts)), len(texts), EMBEDDED_AS[name])
                 faults.reached("mid_embedding")
         for r in rows:
             r.metadata.pop("_embed", None)

@@ -209,7 +209,7 @@ def test_add_uploads_ingests_good_files_and_refuses_bad_ones_with_the_cli_messag
     assert set(index.file_records()) == {"cabinet.pdf", "planning.pdf", "Planning - new.pdf"}
     assert index.file_records()["Planning - new.pdf"]["folder"] == str(settings.upload_dir.resolve())
     assert index.digest() != before
-    assert steps[0] == (0.0, "Reading Planning - new.pdf")
+    assert steps[0] == (0.0, "Planning - new.pdf (file 1 of 2): reading")
 
 
 def test_a_bad_replacement_keeps_the_stored_file_and_the_index(
@@ -625,8 +625,15 @@ def test_page_view_shows_the_page_of_the_quoted_sentence(settings: Settings, ind
     assert figure == (
         '<figure class="page-figure"><figcaption>Page 2 of cabinet.pdf: [1] Minutes, 30 January 2025 — item 1'
         " (pages 1–2). The quoted words are outlined on the page.</figcaption>"
+        '<div class="page-tools" role="group" aria-label="Page 2 of 2">'
+        '<a class="turn-page" href="#goto-ask/cabinet.pdf/1">Previous page<span class="visually-hidden"> (page 1)'
+        '</span></a><span class="turn-page" aria-disabled="true">Next page</span>'
+        '<button type="button" class="zoom-page" aria-pressed="false">Zoom in</button>'
+        '<a class="open-pdf" href="pdf/cabinet.pdf#page=2" target="_blank" rel="noopener">Open the PDF at this page'
+        '<span class="visually-hidden"> (new tab)</span></a></div>'
+        '<div class="page-scroll" tabindex="0" role="region" aria-label="Page 2 of cabinet.pdf as printed">'
         f'<img src="data:image/png;base64,{base64.b64encode(expected_png).decode()}"'
-        ' alt="Page 2 of cabinet.pdf as printed"></figure>'
+        ' alt="Page 2 of cabinet.pdf as printed"></div></figure>'
     )
     (settings.corpus_dir / "cabinet.pdf").unlink()
     assert pages.for_passage(1, cited, []) == (

@@ -62,6 +62,8 @@ def running_app(demo_assistant, tmp_path_factory: pytest.TempPathFactory) -> Ite
     started = time.perf_counter()
     demo = app.serve(settings, host="127.0.0.1", port=port, prevent_thread_lock=True)
     print(f"\n[app on a copy of the demo index up in {time.perf_counter() - started:.1f} s]")
+    # Start-up (repairs, uploads, the model loaded) runs in the background: the steps below expect it over.
+    assert demo.index_build.wait(300) and demo.index_build.state().error is None
     try:
         yield f"http://127.0.0.1:{port}/", settings
     finally:
@@ -101,8 +103,8 @@ class Visit:
         if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in ("127.0.0.1", "localhost"):
             self.outside.append(request.url)
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
     def ask(self, question: str, text: str | re.Pattern[str]) -> None:
         """Ask, and wait for the answer holding ``text``."""
@@ -387,5 +389,166 @@ def test_dark_mode_keeps_the_contrast(running_app: tuple[str, Settings], browser
     page.locator("#register a.open-page").first.click()
     page.locator("#register li.resolution.selected").wait_for(timeout=20_000)
     visit.shot("17-dark-decisions")
+    assert visit.axe_violations() == []
+    visit.close()
+
+
+# ---- conversations that last, documents to manage, a page view to read, keyboard and small screens ----
+
+
+def in_view(visit: Visit, selector: str) -> list[float]:
+    """[top, bottom, width, window height] of the element: in view when 0 <= top and bottom <= height."""
+    return visit.page.evaluate(
+        "sel => { const r = document.querySelector(sel).getBoundingClientRect(); return [r.top, r.bottom, r.width,"
+        " innerHeight]; }",
+        selector,
+    )
+
+
+def test_a_conversation_survives_a_reload_and_clearing_resets_it(running_app: tuple[str, Settings], browser) -> None:
+    url, _ = running_app
+    visit = Visit(browser, url, viewport={"width": 1400, "height": 1000})
+    page = visit.page
+    visit.ask("What budget gap was the Council facing for 2024/25?", "£23.335m")
+    visit.ask("What was the average void turnaround time in 2024?", "32.8 days")
+    sources_before = page.locator("#sources").inner_text()
+    cards = page.locator("#sources .source-card").count()
+    page.reload()
+    page.get_by_label("Your question").wait_for()
+    bubbles = page.locator("#conversation .bot-row")
+    expect(bubbles).to_have_count(2, timeout=20_000)
+    expect(bubbles.nth(0)).to_contain_text("£23.335m")
+    expect(page.locator("#sources .source-card")).to_have_count(cards)
+    assert page.locator("#sources").inner_text() == sources_before
+    assert page.get_by_role("button", name="Download conversation").is_enabled()
+    visit.shot("18-conversation-after-reload")
+    # The follow-up is still read with the conversation's context after the reload.
+    visit.ask("And in 2023?", "61.5 days")
+
+    page.get_by_text("Your conversations").click()
+    page.get_by_label("Rename this conversation").fill("Budget and voids")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.locator("#ask-status")).to_have_text("Renamed to “Budget and voids”.")
+    # The chat's own clear control does what "New conversation" does: sources and context go too.
+    page.locator("#conversation").get_by_role("button", name="Clear").click()
+    expect(bubbles).to_have_count(0)
+    expect(page.locator("#sources")).to_contain_text("Sources of the latest answer appear here.")
+    assert page.get_by_role("button", name="Download conversation").is_disabled()
+    visit.ask("And in January?", re.compile(r"\[1\]|do not answer"))
+    assert "61.5 days" not in bubbles.last.inner_text()  # not read as a follow-up of the cleared conversation
+    page.reload()
+    page.get_by_label("Your question").wait_for()
+    expect(bubbles).to_have_count(1, timeout=20_000)  # the current conversation is the new one
+
+    page.get_by_text("Your conversations").click()
+    page.get_by_label("Open a conversation").click()
+    page.get_by_role("option", name=re.compile(r"^Budget and voids \(")).click()
+    expect(bubbles).to_have_count(3, timeout=20_000)
+    expect(bubbles.nth(2)).to_contain_text("61.5 days")
+    visit.shot("19-conversation-reopened")
+    assert visit.axe_violations() == []
+    visit.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1400, 1000), (1280, 720)])
+def test_selecting_a_citation_brings_its_page_into_view(
+    running_app: tuple[str, Settings], browser, width: int, height: int
+) -> None:
+    url, _ = running_app
+    visit = Visit(browser, url, viewport={"width": width, "height": height})
+    page = visit.page
+    visit.ask("What budget gap was the Council facing for 2024/25?", "£23.335m")
+    page.locator("#conversation .bot-row a.cite", has_text="[1]").first.click()
+    assert visit.image_width("#page-view") == PAGE_WIDTH_PX
+    # Brought into view whole, without scrolling: the page fitted to the panel and to the window.
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#page-view img').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }",
+        timeout=10_000,
+    )
+    visit.shot(f"20-page-in-view-{width}x{height}", full_page=False)  # what is in view, as a person sees it
+    # Zoomed, the page is shown at its rendered size, legible, and scrolls inside the panel.
+    page.get_by_role("button", name="Zoom in").click()
+    shown = in_view(visit, "#page-view img")[2]
+    assert shown >= 700, shown
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_role("button", name="Fit to panel").click()
+    page.get_by_role("link", name=re.compile(r"^Next page")).click()
+    expect(page.locator("#page-view figcaption")).to_have_text(f"Page 4 of {CORPUS_PDF.name}.")
+    page.get_by_role("link", name=re.compile(r"^Previous page")).click()
+    expect(page.locator("#page-view figcaption")).to_have_text(f"Page 3 of {CORPUS_PDF.name}.")
+    href = page.get_by_role("link", name=re.compile(r"^Open the PDF at this page")).get_attribute("href")
+    assert href == f"pdf/{CORPUS_PDF.name}#page=3"
+    served = page.request.get(url + href.split("#")[0])
+    assert (served.status, served.headers["content-type"]) == (200, "application/pdf")
+    assert served.body() == CORPUS_PDF.read_bytes()
+    assert visit.axe_violations() == []
+    visit.close()
+
+
+def test_a_removed_document_no_longer_answers(running_app: tuple[str, Settings], browser) -> None:
+    url, settings = running_app
+    visit = Visit(browser, url, viewport={"width": 1400, "height": 1000})
+    page = visit.page
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#documents table")
+    table.wait_for()
+    if not table.locator("tbody tr", has_text=UPLOAD.name).count():  # the upload test may not have run
+        _upload(visit, UPLOAD)
+        # The one progress display moves: per page read, per batch embedded, then writing.
+        status = page.locator("#upload-status")
+        seen: list[str] = []
+        deadline = time.monotonic() + INGEST_TIMEOUT_MS / 1000
+        while "Added and searchable now" not in status.inner_text() and time.monotonic() < deadline:
+            seen.append(status.inner_text())
+            page.wait_for_timeout(150)
+        stages = {s for s in seen if "(file 1 of 1): " in s}
+        assert len(stages) >= 3, seen
+        assert any("reading page" in s for s in stages) and any("embedding" in s for s in stages), stages
+    page.get_by_label("File", exact=True).click()
+    page.get_by_role("option", name=UPLOAD.name).click()
+    page.get_by_role("button", name="Show how it was read").click()
+    reading = page.locator("#reading")
+    expect(reading.locator("h3")).to_have_text(f"How {UPLOAD.name} was read")
+    assert reading.locator("td", has_text="item 8 Corporate Parenting Annual Report 2024").count() >= 1
+    reading.scroll_into_view_if_needed()
+    visit.shot("21-documents-how-it-was-read", full_page=False)
+
+    page.get_by_role("button", name="Remove from the index").click()
+    confirm = page.locator("#confirm-removal")
+    expect(confirm).to_contain_text(f"Remove {UPLOAD.name} from the index?")
+    visit.shot("22-documents-remove-asks")
+    assert visit.axe_violations() == []
+    page.get_by_role("button", name="Yes, remove it").click()
+    expect(page.locator("#manage-status")).to_have_text(
+        f"{UPLOAD.name}: removed from the index and from the upload folder.", timeout=INGEST_TIMEOUT_MS
+    )
+    assert table.locator("tbody tr", has_text=UPLOAD.name).count() == 0
+    assert sorted(p.name for p in settings.upload_dir.iterdir()) == []
+
+    page.get_by_role("tab", name="Ask").click()
+    visit.ask("What's the target for the Corporate Parent Christmas Campaign?", re.compile(r"\[1\]|do not answer"))
+    assert "£25,000" not in page.locator("#conversation .bot-row").last.inner_text()
+    assert UPLOAD.name not in page.locator("#sources").inner_text()
+    visit.close()
+
+
+def test_arrow_keys_move_between_tabs_and_800_px_is_one_column(running_app: tuple[str, Settings], browser) -> None:
+    url, _ = running_app
+    visit = Visit(browser, url, viewport={"width": 800, "height": 900})
+    page = visit.page
+    chat, sources = in_view(visit, "#conversation"), in_view(visit, "#sources")
+    assert sources[0] >= chat[1]  # below the chat, not beside it
+    lefts = page.evaluate(
+        "() => [...document.querySelectorAll('#conversation, #sources')].map(e => e.getBoundingClientRect().left)"
+    )
+    assert lefts[0] == lefts[1]
+    visit.shot("23-one-column-800px")
+    page.get_by_role("tab", name="Ask").focus()
+    for key, selected in [("ArrowRight", "Decisions"), ("ArrowRight", "Documents"), ("ArrowRight", "Ask"),
+                          ("ArrowLeft", "Documents"), ("Home", "Ask"), ("End", "Documents")]:  # fmt: skip
+        page.keyboard.press(key)
+        expect(page.get_by_role("tab", name=selected)).to_have_attribute("aria-selected", "true")
+        assert page.evaluate("() => document.activeElement.textContent.trim()") == selected
     assert visit.axe_violations() == []
     visit.close()

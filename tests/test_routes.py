@@ -13,6 +13,7 @@ import pytest
 from conftest import isolated_settings
 from fakes import HashEmbedder
 from fastapi.routing import _IncludedRouter
+from pdf_factory import make_text_pdf
 
 from assistant.logins import NOT_AUTHENTICATED
 from assistant.service import Assistant
@@ -42,6 +43,7 @@ OPEN_WITHOUT_LOGIN = [
 class Gated:
     url: str
     demo: object
+    settings: object
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gated]:
     port = free_port()
     demo = app.launch(app.build_app(assistant), settings, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     try:
-        yield Gated(f"http://127.0.0.1:{port}", demo)
+        yield Gated(f"http://127.0.0.1:{port}", demo, settings)
     finally:
         demo.close()
 
@@ -108,6 +110,7 @@ def test_every_route_refuses_a_request_without_the_login(gated: Gated) -> None:
         ("GET", "/gradio_api/runs"),
         ("GET", "/monitoring/{key}"),
         ("POST", "/gradio_api/vibe-edit"),
+        ("GET", "/pdf/{name}"),  # the app's own: "Open the PDF at this page"
     ]:
         assert route in refused, route
     print(f"\n[{len(routes)} routes checked: {len(refused)} refused without a login, {len(opened)} open]")
@@ -122,6 +125,18 @@ def test_with_the_login_the_routes_answer(gated: Gated) -> None:
         info = http.get("/gradio_api/info").json()
         assert sorted(info["named_endpoints"]) == ["/ask", "/ask_filtered", "/ask_session"]
         assert http.get("/gradio_api/runs").status_code == 404  # run history is off
+        make_text_pdf(gated.settings.corpus_dir / "minutes.pdf", ["MINUTES OF THE CABINET"])
+        served = http.get("/pdf/minutes.pdf")
+        assert (served.status_code, served.headers["content-type"]) == (200, "application/pdf")
+        assert served.content == (gated.settings.corpus_dir / "minutes.pdf").read_bytes()
+        (gated.settings.corpus_dir / ".hidden.pdf").write_bytes(served.content)
+        for name, message in [
+            ("nothere.pdf", "nothere.pdf: not found in the corpus or upload folder"),
+            (".hidden.pdf", ".hidden.pdf: only the PDFs of the corpus and upload folders are served"),
+            ("logins", "logins: only the PDFs of the corpus and upload folders are served"),
+        ]:
+            refused = http.get(f"/pdf/{name}")
+            assert (refused.status_code, refused.text) == (404, message)
         http.get("/logout")
         assert http.get("/config").status_code == 401
 
