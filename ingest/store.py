@@ -531,6 +531,10 @@ class Index:
         got = self._held().get(where={HELD_IN: "chunks"}, include=[])
         return len(got["ids"])
 
+    def held_of_file(self, source_file: str) -> int:
+        """How many of a file's passages are held as copies of a passage searched from another document."""
+        return len(_paged(self._held(), {"$and": [{"source_file": source_file}, {HELD_IN: "chunks"}]}))
+
     def _text_hashes_of_file(self, source_file: str) -> set[str]:
         """The passage hashes of a file's chunks, live or held."""
         rows = self.get("chunks", where={"source_file": source_file})

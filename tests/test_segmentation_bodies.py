@@ -91,7 +91,9 @@ def _item(pf: ParsedFile, number: str) -> Section:
 
 
 def test_every_text_pdf_is_counted() -> None:
-    assert set(COUNTS) == {p.name for p in [*REALDOCS.glob("*.pdf"), *MORE.glob("*.pdf")]}
+    # The scans (named *_scanned.pdf in the fixtures, as in SOURCES.tsv) are read by OCR: tests/test_ocr.py.
+    pdfs = [*REALDOCS.glob("*.pdf"), *MORE.glob("*.pdf")]
+    assert set(COUNTS) == {p.name for p in pdfs if not p.stem.endswith("_scanned")}
 
 
 @pytest.mark.parametrize("name", sorted(COUNTS))
