@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 FLOORS = {
-    # Measured when set (12 bodies, 613 questions, every body held out in turn): accuracy 0.67,
-    # abstention 0.125, hit@5 0.91, false abstention 0.03.
-    "accuracy": 0.63,
-    "abstention": 0.06,
-    "hit@5": 0.88,
+    # Measured when set (12 bodies, 745 questions, every body held out in turn): accuracy 0.635,
+    # abstention 0.21, hit@5 0.90, false abstention 0.033. The 132 questions added then (named
+    # sections, search-box queries, near-miss unanswerables) are harder: the code that scored 0.666
+    # on the 613 before scored 0.636 on the 745, so the accuracy floor moved from 0.63 to 0.60;
+    # declining near-ties raised abstention, so its floor moved from 0.06 to 0.15.
+    "accuracy": 0.60,
+    "abstention": 0.15,
+    "hit@5": 0.87,
 }
 CEILINGS = {"false_abstention": 0.08}
 

@@ -226,6 +226,17 @@ def test_threshold_and_quoting_are_chosen_on_replayed_answers() -> None:
     assert (threshold, n) == (0.68, 2)  # the fewest sentences that answer every question
 
 
+def test_a_higher_threshold_is_chosen_when_it_costs_almost_no_accuracy() -> None:
+    points = [
+        {"threshold": 0.5, "accuracy": 0.80},
+        {"threshold": 0.6, "accuracy": 0.79},
+        {"threshold": 0.7, "accuracy": 0.75},
+    ]
+    assert choose_threshold(points) == 0.6
+    assert choose_threshold(points, tolerance=0.0) == 0.5
+    assert choose_threshold(points, tolerance=0.05) == 0.7
+
+
 # --- knowledge in data and weights, not in patterns ----------------------------------------------
 
 MAX_PATTERNS = 30
