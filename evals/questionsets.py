@@ -7,14 +7,23 @@ A set is one JSONL file per body (``evals/questions/<body>.jsonl``; the bundled 
 ``evals/questions.jsonl``), in the evaluation contract's format plus two fields the runner
 ignores: ``body`` (a slug from ``evals/bodies.tsv``) and ``doc`` (the PDF file name the evidence
 is in; absent for unanswerable questions).
+
+Quotes are looked for in the text ingest reads from the PDF, scans included: a page without a text
+layer is read by the ingest's own OCR (Tesseract, through ``ingest.pages.extract_pages``). OCR takes
+seconds a page and reading every set's PDFs most of a minute, so each file's page text is kept under
+``.scrutineer/page-text/``, keyed by the file's bytes, the OCR settings, Tesseract's version and the
+reading code.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import logging
+import os
+import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.matching import FOUND_SHARE, contains, found, tokens
-from ingest.settings import PROJECT_ROOT
+from ingest.errors import IngestError
+from ingest.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,16 @@ PDF_FOLDERS = (
     PROJECT_ROOT / "tests" / "fixtures" / "realdocs_more",
 )
 """Where the PDFs the sets name are kept (the bundled corpus and the test fixtures)."""
+PAGE_TEXT_CACHE = PROJECT_ROOT / ".scrutineer" / "page-text"
+"""Where the page texts of the PDFs are kept between checks (git-ignored)."""
+READING_CODE = (PROJECT_ROOT / "ingest" / "pages.py", PROJECT_ROOT / "ingest" / "ocr.py")
+"""The modules whose code decides a page's text: a change to either reads the files again."""
+OCR_SETTINGS = (
+    "ocr_language", "ocr_dpi", "ocr_max_pixels", "ocr_page_segmentation", "ocr_min_confidence", "ocr_min_image_share"
+)  # fmt: skip
+"""The settings that change what OCR reads."""
+TESSERACT_VERSION_TIMEOUT_S = 10.0
+"""Seconds ``tesseract --version`` may take (its version is part of the key of the kept text)."""
 TYPES = frozenset(
     {"fact", "number", "resolution", "who", "date", "list", "acronym", "multi-hop", "follow-up", "unanswerable"}
 )
@@ -121,10 +141,59 @@ class Window:
 
 
 @cache
-def windows(file_name: str) -> list[Window]:
+def _tesseract_version(cmd: str) -> str:
+    try:
+        run = subprocess.run(
+            [cmd, "--version"], capture_output=True, text=True, timeout=TESSERACT_VERSION_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "none"
+    return (run.stdout or run.stderr).partition("\n")[0].strip()
+
+
+def _reading_key(data: bytes, settings: Settings) -> str:
+    """What the text read from a PDF's bytes depends on, as one hash."""
+    digest = hashlib.sha256(data)
+    for code in READING_CODE:
+        digest.update(code.read_bytes())
+    ocr = {name: getattr(settings, name) for name in OCR_SETTINGS}
+    ocr["tesseract"] = _tesseract_version(settings.ocr_tesseract_cmd)
+    digest.update(json.dumps(ocr, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def page_texts(path: Path, cache_dir: Path = PAGE_TEXT_CACHE, settings: Settings | None = None) -> list[str]:
+    """Each page's text as ingest reads it (``extract_pages``: the text layer, or for a page without
+    one the ingest's OCR), kept in ``cache_dir`` and read from there while the file's bytes, the OCR
+    settings, Tesseract and the reading code stay the same.
+
+    Raises IngestError when the file cannot be read (for a scan: when Tesseract is not installed)."""
     from ingest.pages import extract_pages
 
-    pages = [page.text for page in extract_pages(pdf_path(file_name))]
+    settings = settings or Settings.from_env()
+    data = path.read_bytes()
+    key = _reading_key(data, settings)
+    kept = cache_dir / f"{path.name}.json"
+    try:
+        stored = json.loads(kept.read_text(encoding="utf-8"))
+        if stored["key"] == key:
+            return [str(text) for text in stored["pages"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none kept yet, or kept by other code or settings: read the file again
+    pages = extract_pages(path, settings, data=data)
+    texts = [page.text for page in pages]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    part = kept.with_name(f"{kept.name}.{os.getpid()}.part")  # whole or not at all, when two checks run
+    part.write_text(json.dumps({"key": key, "pages": texts}), encoding="utf-8")
+    part.replace(kept)
+    log.debug("%s: page text kept in %s", path.name, kept)
+    return texts
+
+
+@cache
+def windows(file_name: str) -> list[Window]:
+    """The windows of the named PDF's pages, scans read by OCR (:func:`page_texts`)."""
+    pages = page_texts(pdf_path(file_name), PAGE_TEXT_CACHE)
     out = [Window((i + 1,), text) for i, text in enumerate(pages)]
     out += [Window((i + 1, i + 2), pages[i] + "\n" + pages[i + 1]) for i in range(len(pages) - 1)]
     return out
@@ -159,7 +228,7 @@ def problems(q: dict[str, Any]) -> list[str]:
     docs = doc if isinstance(doc, list) else [doc]
     try:
         wins = [w for d in docs for w in windows(d)]
-    except (FileNotFoundError, TypeError) as exc:
+    except (FileNotFoundError, TypeError, IngestError) as exc:
         return [*out, f"{qid}: doc {doc!r}: {exc}"]
     supporting: list[str] = []
     for quote in quotes(q):
