@@ -11,8 +11,10 @@ from typing import Any
 
 from assistant.candidates import Candidate
 from assistant.question import Question
+from assistant.quoting import Quote, announces, render
 from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import AnswerScorer
+from assistant.snapshot import IndexSnapshot, StoredSentence
 from ingest.lexical import terms
 
 NOT_ANSWERED = "The papers do not answer this question."
@@ -21,6 +23,16 @@ RELATED_INTRO = "The closest passages are listed as related reading."
 RELATED_COUNT = 3
 DUPLICATE_OVERLAP = 0.7
 """Sentences sharing this share of their terms with one already chosen are not quoted again."""
+
+
+@dataclass(frozen=True)
+class LeadIn:
+    """How much a quoted lead-in ("…approved the following:") brings of what it announces."""
+
+    sentences: int
+    """Most sentences after each lead-in."""
+    chars: int
+    """Most characters they add to the answer in all, past the first sentence."""
 
 
 @dataclass
@@ -137,8 +149,12 @@ def compose(
     passages: dict[str, Passage],
     scorer: AnswerScorer,
     max_sentences: int,
+    snapshot: IndexSnapshot | None = None,
+    lead_in: LeadIn | None = None,
 ) -> Answer:
-    """Quote the chosen sentences in reading order, numbering their passages as citations; or decline."""
+    """Quote the chosen sentences in reading order, numbering their passages as citations; or decline.
+    With ``snapshot``, a chosen sentence that announces what follows brings the sentences it
+    announces (as many as ``lead_in`` allows)."""
     if not candidates:
         return abstain(question.text, retrieval, NO_DECISION if "decision" in question.asks else None)
     ranked = sorted(candidates, key=lambda c: (-c.score, c.sentence_id))
@@ -167,29 +183,70 @@ def compose(
             )]  # fmt: skip
     chosen = [ranked[i] for i in picked]
     strongest_first = list(dict.fromkeys(c.chunk_id for c in sorted(chosen, key=lambda c: -c.score)))
-    chosen.sort(key=lambda c: (passages[c.chunk_id].doc_id, passages[c.chunk_id].ordinal, c.ordinal))
+    sentences = [StoredSentence(c.sentence_id, c.chunk_id, c.text, c.page, c.ordinal) for c in chosen]
+    passages = dict(passages)
+    continuing: set[str] = set()
+    if snapshot is not None and lead_in is not None:
+        brought, continuing = announced(sentences, snapshot, passages, lead_in)
+        sentences += brought
+    sentences.sort(key=lambda s: (passages[s.chunk_id].doc_id, passages[s.chunk_id].ordinal, s.ordinal))
     citations: list[Passage] = []
     numbers: dict[str, int] = {}
-    quoted: list[str] = []
-    quotes: list[tuple[str, int]] = []
-    for c in chosen:
-        if c.chunk_id not in numbers:
-            citations.append(passages[c.chunk_id])
-            numbers[c.chunk_id] = len(citations)
-        n = numbers[c.chunk_id]
-        quoted.append(f"“{c.text}” [{n}]")
-        quotes.append((c.text, n))
+    quotes: list[Quote] = []
+    for i, s in enumerate(sentences):
+        if s.chunk_id not in numbers:
+            citations.append(passages[s.chunk_id])
+            numbers[s.chunk_id] = len(citations)
+        joins = i > 0 and _adjacent(sentences[i - 1], s, passages[s.chunk_id].text)
+        quotes.append(Quote(s.text, s.chunk_id, s.ordinal, numbers[s.chunk_id], joins, s.sentence_id in continuing))
     return Answer(
         question.text,
-        " ".join(quoted),
+        render(quotes),
         False,
         citations,
         retrieval.passages,
-        quotes=quotes,
+        quotes=[(q.text, q.n) for q in quotes],
         strongest_first=strongest_first,
-        quoted_ids=[c.sentence_id for c in chosen],
+        quoted_ids=[s.sentence_id for s in sentences],
         confidence=ranked[0].score,
     )
+
+
+def _adjacent(a: StoredSentence, b: StoredSentence, passage_text: str) -> bool:
+    """Whether ``b`` stands right after ``a`` in the passage's text (white space between, nothing else)."""
+    return a.chunk_id == b.chunk_id and f"{a.text} {b.text}" in " ".join(passage_text.split())
+
+
+def announced(
+    chosen: list[StoredSentence], snapshot: IndexSnapshot, passages: dict[str, Passage], lead_in: LeadIn
+) -> tuple[list[StoredSentence], set[str]]:
+    """The sentences that chosen lead-ins announce ("…approved the following:"), as the index holds
+    them after each (on into the next passage of its section), not already chosen: at most
+    ``lead_in.sentences`` a lead-in, and past the first no more than ``lead_in.chars`` added in
+    all. Their passages join ``passages``. Also the ids of those announced from a passage after the
+    lead-in's (chosen or brought): they carry its list on."""
+    taken = {s.text for s in chosen}
+    out: list[StoredSentence] = []
+    continuing: set[str] = set()
+    added = 0
+    for s in chosen:
+        if not announces(s.text):
+            continue
+        brought = 0
+        for f in snapshot.following(s.chunk_id, s.ordinal, lead_in.sentences):
+            if f.chunk_id != s.chunk_id:
+                continuing.add(f.sentence_id)
+            if f.text in taken:
+                continue
+            if brought and added + len(f.text) > lead_in.chars:
+                break
+            brought += 1
+            taken.add(f.text)
+            out.append(f)
+            added += len(f.text)
+            if f.chunk_id not in passages:
+                passages[f.chunk_id] = snapshot.passage(f.chunk_id, passages[s.chunk_id].score)
+    return out, continuing
 
 
 def evidence_first(answer: Answer) -> Answer:

@@ -8,10 +8,23 @@ from assistant.retrieval import Passage
 PREVIEW_CHARS = 300
 
 
+def page_span(first: int, last: int) -> str:
+    """``page 5``, or ``pages 5–7`` when ``last`` is another page."""
+    return f"page {first}" if last == first else f"pages {first}–{last}"
+
+
+def pages_cited(p: Passage) -> str:
+    """The pages a citation names: the passage's own, or, when the section it belongs to (a minute
+    item) runs over more pages, the section's pages and then where the cited text is."""
+    own = page_span(p.page, p.page_end)
+    if p.section_page and (p.section_page, p.section_page_end) != (p.page, p.page_end):
+        return f"{page_span(p.section_page, p.section_page_end)}; cited text on {own}"
+    return own
+
+
 def source_line(n: int, p: Passage) -> str:
-    pages = f"page {p.page}" if p.page_end == p.page else f"pages {p.page}–{p.page_end}"
     also = f"; {p.also_in_note}" if p.also_in else ""
-    return f"[{n}] {p.locator} ({pages}{also})"
+    return f"[{n}] {p.locator} ({pages_cited(p)}{also})"
 
 
 def format_answer(answer: Answer, with_text: bool = True) -> str:

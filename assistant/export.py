@@ -23,8 +23,10 @@ def _escape(text: str) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
-    # Escape everything, then let the [n] markers stand as they are: they are the citations.
-    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", _escape(answer.text))
+    # Escape everything, then let the [n] markers stand as they are: they are the citations. Line by
+    # line, so a list in the answer stays one item a line.
+    escaped = "\n".join(_escape(line) for line in answer.text.split("\n"))
+    return re.sub(r"\\\[(\d+)\\\]", r"[\1]", escaped)
 
 
 def _quote(text: str) -> str:

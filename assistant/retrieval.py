@@ -45,6 +45,11 @@ class Passage:
     also_in: list[tuple[str, int]] = field(default_factory=list)
     """(file, page) of each other document that prints this passage word for word (an agenda pack
     repeating a report), whose copy is not searched: cited as "also in <file>, p. <page>"."""
+    section_page: int = 0
+    """First page of the whole section (minute item, report section) the passage is part of; 0
+    when not looked up. Shown beside the passage's own pages when the section runs beyond them."""
+    section_page_end: int = 0
+    """Last page of that section (0 when not looked up)."""
 
     @classmethod
     def from_row(cls, row: Row, score: float) -> Passage:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import Answer, compose, evidence_first
+from assistant.answer import Answer, LeadIn, compose, evidence_first
 from assistant.candidates import Candidate, gather
 from assistant.errors import AnswerOverBudget
 from assistant.features import featurize, pool_stats
@@ -200,12 +200,15 @@ class Assistant:
             scored.passages,
             self.scorer,
             self.settings.answer_max_sentences,
+            self.snapshot,
+            LeadIn(self.settings.answer_lead_in_sentences, self.settings.answer_lead_in_chars),
         )
         answer.question = scored.question.text
         if self.writer is not None and not answer.abstained:
             budget.check("composing the answer")
             # Optional: wording by an LLM, every sentence checked against its citations.
             answer = self.writer.write(scored.question.text, answer.retrieved, answer)
+        self.snapshot.add_section_pages(answer.citations)  # a minute item over pages: its source line says so
         return self._finish(answer, started, session, scored.question)
 
     def score(

@@ -101,6 +101,49 @@ class IndexSnapshot:
                     out.append(p)
         return out
 
+    def following(self, chunk_id: str, ordinal: int, limit: int) -> list[StoredSentence]:
+        """Up to ``limit`` sentences after sentence ``ordinal`` of a passage, in reading order: the
+        rest of that passage, then on into the next passage of its section (whose opening repeats
+        the end of this one: those sentences are not given twice). A section's end ends them."""
+        row = self.chunks.get(chunk_id)
+        if row is None or limit <= 0:
+            return []
+        here = self.sentences.get(chunk_id, [])
+        out = [s for s in here if s.ordinal > ordinal][:limit]
+        if len(out) < limit:
+            after = self._next_in_section(row)
+            if after is not None:
+                seen = {s.text for s in here}
+                out += [s for s in self.sentences.get(after, []) if s.text not in seen][: limit - len(out)]
+        return out
+
+    def _next_in_section(self, row: Row) -> str | None:
+        """The chunk id of the passage after this one in its section, if there is one."""
+        place = int(row.metadata.get("ordinal", 0))
+        later = [
+            (int(self.chunks[c].metadata.get("ordinal", 0)), c)
+            for c in self.sections.get(str(row.metadata.get("section_id", "")), [])
+            if int(self.chunks[c].metadata.get("ordinal", 0)) > place
+        ]
+        return min(later)[1] if later else None
+
+    def section_pages(self, section_id: str) -> tuple[int, int] | None:
+        """First and last page of a section (a minute item, a report section) over all its passages."""
+        rows = self.rows(self.sections.get(section_id, []))
+        if not rows:
+            return None
+        starts = [int(r.metadata.get("page_start", 0)) for r in rows]
+        ends = [int(r.metadata.get("page_end", r.metadata.get("page_start", 0))) for r in rows]
+        return min(starts), max(ends)
+
+    def add_section_pages(self, passages: Iterable[Passage]) -> None:
+        """Give each passage the pages of the whole section it is part of (``section_page`` and
+        ``section_page_end``), for its source line; its own ``page`` (the contract's) stays."""
+        for p in passages:
+            span = self.section_pages(p.section_id)
+            if span is not None:
+                p.section_page, p.section_page_end = span
+
     def chunk_ids_of_sections(self, section_ids: Iterable[str]) -> list[str]:
         return [i for s in dict.fromkeys(section_ids) for i in self.sections.get(s, [])]
 

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from assistant.answer import quoting_order, with_antecedents
 from assistant.features import FEATURES, vector
+from assistant.quoting import Quote, render
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
 from evals.matching import FOUND_SHARE, contains, tokens
 from evals.metrics import CONCISE_CHARS
@@ -272,7 +273,8 @@ def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
     order = quoting_order(list(h.probs), e.texts, keep_ratio, max_sentences, relevant)
     right, chars = [], []
     for k in range(1, len(order) + 1):
-        text = " ".join(f"“{e.texts[i]}” [1]" for i in with_antecedents(order[:k], e.places, e.refers))
+        quoted = sorted(with_antecedents(order[:k], e.places, e.refers), key=lambda i: e.places[i])
+        text = render([Quote(e.texts[i], e.places[i][0], e.places[i][1], 1) for i in quoted])
         right.append(bool(e.must) and all(contains(text, m) for m in e.must))
         chars.append(len(text))
     return Replay(np.array([h.probs[i] for i in order[1:]]), right, chars)

@@ -135,6 +135,16 @@ class Settings:
     answer_max_sentences: int = _doc(
         "Most source sentences one extractive answer quotes: a cap on the number the answer scorer was tuned to.", 5
     )
+    answer_lead_in_sentences: int = _doc(
+        'Most sentences a quoted lead-in (a sentence ending with a colon: "approved the following:", "subject to the'
+        ' changes below:") brings after it from its passage and section, so the answer shows what it announces.',
+        4,
+    )
+    answer_lead_in_chars: int = _doc(
+        "Most characters the sentences a lead-in brings add to an answer: past the first, no more are brought once"
+        " they would add more (a list too long to quote is left to its source).",
+        300,
+    )
     scorer_path: Path | None = _doc(
         "JSON file of the learned answer scorer (weights and decline threshold). Unset: the one shipped in"
         " assistant/scorer.json, trained by python -m evals.train.",

@@ -128,8 +128,8 @@ def test_the_shipped_scorer_loads_and_says_what_it_was_trained_on() -> None:
 # --- composing -----------------------------------------------------------------------------------
 
 
-def _passage(chunk_id: str, ordinal: int = 0) -> Passage:
-    return Passage(chunk_id, "doc", "Minutes", "minutes", 3, 3, "Minutes — item 5 Play area", "text", 0.5, None,
+def _passage(chunk_id: str, ordinal: int = 0, text: str = "text") -> Passage:
+    return Passage(chunk_id, "doc", "Minutes", "minutes", 3, 3, "Minutes — item 5 Play area", text, 0.5, None,
                    "doc#item-5", ordinal)  # fmt: skip
 
 
@@ -148,7 +148,7 @@ def test_declines_below_the_threshold_and_names_a_missing_decision() -> None:
 
 
 def test_quotes_the_best_sentences_in_reading_order_with_their_antecedent() -> None:
-    passages = {"c1": _passage("c1", 0), "c2": _passage("c2", 1)}
+    passages = {"c1": _passage("c1", 0, "The Board was set up in May. It will meet monthly."), "c2": _passage("c2", 1)}
     cands = [
         _cand("a", "The Board was set up in May.", 0.2, "c1", 0),
         _cand("b", "It will meet monthly.", 0.9, "c1", 1, context="The Board was set up in May."),
@@ -158,7 +158,10 @@ def test_quotes_the_best_sentences_in_reading_order_with_their_antecedent() -> N
     answer = compose(read_question("How often will the Board meet?"), Retrieval(list(passages.values()), []), cands,
                      passages, _scorer(), 3)  # fmt: skip
     assert not answer.abstained
-    assert answer.text == ("“The Board was set up in May.” [1] “It will meet monthly.” [1] “The budget is £5,000.” [2]")
+    # Two sentences standing together in one passage: one quotation, citing it once.
+    assert answer.text == "“The Board was set up in May. It will meet monthly.” [1] “The budget is £5,000.” [2]"
+    quoted = [("The Board was set up in May.", 1), ("It will meet monthly.", 1), ("The budget is £5,000.", 2)]
+    assert answer.quotes == quoted
     assert [c.chunk_id for c in answer.citations] == ["c1", "c2"]
     assert answer.quoted_ids == ["a", "b", "c"] and answer.strongest_first == ["c1", "c2"]
 

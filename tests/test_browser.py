@@ -197,8 +197,13 @@ def test_ask_click_a_citation_see_the_passage_and_page(running_app: tuple[str, S
     exported = Path(info.value.path()).read_text(encoding="utf-8")
     assert "## 1. What budget gap was the Council facing for 2024/25?" in exported
     assert "## 3. And in 2023?" in exported
-    assert "£23.335m for 2024/25.” [1]" in exported
-    assert "**\\[1\\] Minutes, 24 January 2024 — item 34 Budget Strategy 2024/25 to 2026/27 (page 3)**" in exported
+    # Sentences quoted together from one passage cite it once, at the end of the quotation.
+    assert "£23.335m for 2024/25." in exported and "” [1]" in exported
+    # Item 34 runs over pages 3–5; the passage cited is on page 3.
+    assert (
+        "**\\[1\\] Minutes, 24 January 2024 — item 34 Budget Strategy 2024/25 to 2026/27"
+        " (pages 3–5; cited text on page 3)**"
+    ) in exported
     visit.close()
 
 
@@ -345,7 +350,7 @@ def test_documents_tab_adds_a_pdf_and_refuses_a_broken_one(
     assert visit.image_width("#page-view") == PAGE_WIDTH_PX  # A4 too
     assert page.locator("#page-view figcaption").inner_text() == (
         f"Page 5 of {UPLOAD.name}: [{number}] Minutes, 10 December 2024 — item 8 Corporate Parenting Annual Report 2024"
-        " (page 5). The quoted words are outlined on the page."
+        " (pages 4–5; cited text on page 5). The quoted words are outlined on the page."
     )
     visit.shot("12-uploaded-document-cited")
     visit.close()
