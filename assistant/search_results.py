@@ -10,6 +10,7 @@ their words nearest in spelling, then the distinctive words of the passages near
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import logging
 import math
@@ -215,13 +216,13 @@ def _excerpt(text: str, forms: list[set[str]], width: int) -> tuple[str, list[tu
         a, b = _core(w)
         found = set(terms(w[a:b])) if a < b else set()
         matched.append(next((i for i, f in enumerate(forms) if f & found), None))
+    at_word = [j for j, m in enumerate(matched) if m is not None]
     best, best_key = 0, None
-    for start in range(max(1, len(words) - width + 1)):
-        inside = [(j, m) for j, m in enumerate(matched[start : start + width], start) if m is not None]
-        if not inside:
-            continue
-        centre = (inside[0][0] + inside[-1][0]) / 2
-        key = (len({m for _, m in inside}), len(inside), -abs(centre - (start + width / 2)))
+    # The windows worth trying are those centred on a match (moved inside the passage).
+    for start in sorted({max(0, min(j - width // 2, len(words) - width)) for j in at_word}):
+        inside = at_word[bisect.bisect_left(at_word, start) : bisect.bisect_left(at_word, start + width)]
+        centre = (inside[0] + inside[-1]) / 2
+        key = (len({matched[j] for j in inside}), len(inside), -abs(centre - (start + width / 2)))
         if best_key is None or key > best_key:
             best, best_key = start, key
     end = min(len(words), best + width)
@@ -326,6 +327,7 @@ def _suggestions(
     texts = [p.text for p in nearest[: settings.search_suggestion_passages]]
     for text in texts:
         counts.update(t for t in terms(text) if t[:1].isalpha() and len(t) > 2 and t not in own)
+    # Weighed as a search engine weighs a word for a passage: how often they use it, times how rare it is.
     for t in sorted(counts, key=lambda t: (-counts[t] * index.idf(t), t)):
         if len(out) >= want:
             break

@@ -65,8 +65,8 @@ FILES = {"january.pdf": JANUARY, "march.pdf": MARCH, "planning.pdf": PLANNING, "
 
 MARCH_ROADS = "march/minutes-2025-03-13"
 MARCH_ITEM_1 = (
-    "… Road Safety Members asked how many potholes were reported near schools, and the road safety officer said"
-    " 40 potholes were found. RESOLVED that the …"
+    "1. Road Safety Members asked how many potholes were reported near schools, and the road safety officer said"
+    " 40 potholes were found. RESOLVED that …"
 )
 
 
@@ -163,7 +163,7 @@ def test_the_stem_finds_every_inflection_and_the_words_are_marked(snapshot: Inde
     assert [h.passage.chunk_id for h in singular.hits] == [h.passage.chunk_id for h in plural.hits]
     assert marked(singular) == [["potholes", "potholes"], ["pothole"], ["potholes"], ["pothole"], ["potholes"]]
     assert singular.hits[0].excerpt == MARCH_ITEM_1
-    assert singular.hits[0].quote == MARCH_ITEM_1[2:-2]
+    assert singular.hits[0].quote == MARCH_ITEM_1[:-2]
 
 
 def test_passages_with_every_word_come_first_then_those_with_some(snapshot: IndexSnapshot, settings: Settings) -> None:
@@ -300,8 +300,8 @@ def test_markdown_marks_the_words_and_links_each_passage(snapshot: IndexSnapshot
         "**Cabinet, 13 March 2025**",
         "",
         "- Minutes of the Cabinet, 13 March 2025 (2 passages)",
-        "    - [1] “… Road Safety Members asked how many <mark>potholes</mark> were reported near schools, and the"
-        " road safety officer said 40 <mark>potholes</mark> were found. RESOLVED that the …” — Minutes, 13 March"
+        "    - [1] “1. Road Safety Members asked how many <mark>potholes</mark> were reported near schools, and the"
+        " road safety officer said 40 <mark>potholes</mark> were found. RESOLVED that …” — Minutes, 13 March"
         " 2025 — item 1 Road Safety, page 1",
     ]
 
