@@ -57,6 +57,7 @@ from assistant.logins import LoginGate, read_logins
 from assistant.page_images import PageNotAvailable, page_count, render_page, resolve_pdf
 from assistant.question import QuestionRefused
 from assistant.retrieval import Passage, build_filters
+from assistant.search_results import listed_passages, results_markdown
 from assistant.service import AnswerOverBudget, Assistant, ChatSession
 from ingest.errors import IndexUnavailable, IngestBusyError, IngestError
 from ingest.manage import FileView, reingest_file, remove_file, show_file
@@ -268,6 +269,10 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     """The chat bubble of answer ``turn`` (1-based): the answer with each [n] a link to its
     source, then the list of sources (or the related reading when the papers do not answer)."""
     cited = answer.citations
+    found = answer.search
+    listed = results_markdown(found, lambda h: cite_link(turn, h.number, h.passage), _md_escape) if found else ""
+    if found is not None and found.reply:
+        return listed  # the search results are the reply: its citations are the passages listed
 
     def link(match: re.Match[str]) -> str:
         n = int(match.group(1))
@@ -283,7 +288,7 @@ def answer_markdown(answer: Answer, turn: int) -> str:
             for n, p in enumerate(answer.related, 1)
         ]
         text += "\n\n**Related reading**\n\n" + "\n".join(lines)
-    return text
+    return f"{text}\n\n{listed}" if listed else text
 
 
 def history_of(session: ChatSession | None) -> list[dict[str, Any]]:
@@ -355,8 +360,9 @@ def highlight(passage: str, quotes: list[str]) -> str:
 
 
 def passages_of(answer: Answer) -> list[Passage]:
-    """What the Sources panel lists: the citations, or the related reading of an answer that has none."""
-    return answer.citations or answer.related
+    """What the Sources panel lists: the citations, or the related reading of an answer that has none; then
+    the search results listed beside the answer."""
+    return listed_passages(answer)
 
 
 def render_sources(answer: Answer | None, turn: int = 0, selected: int | None = None) -> str:

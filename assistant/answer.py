@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.candidates import Candidate
 from assistant.question import Question
@@ -16,6 +16,9 @@ from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import AnswerScorer
 from assistant.snapshot import IndexSnapshot, StoredSentence
 from ingest.lexical import terms
+
+if TYPE_CHECKING:
+    from assistant.search_results import SearchResults
 
 NOT_ANSWERED = "The papers do not answer this question."
 NO_DECISION = "the minutes in the papers record no decision about that"
@@ -61,6 +64,9 @@ class Answer:
     """Ids of the sentences quoted, so a follow-up does not offer them again."""
     confidence: float = 0.0
     """The scorer's probability for the best sentence (also when it declined)."""
+    search: SearchResults | None = None
+    """For a query typed as a search ("potholes"): the passages that hold its words, beside the answer or as
+    the reply (:mod:`assistant.search_results`)."""
 
     def contract(self) -> dict[str, Any]:
         return {

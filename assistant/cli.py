@@ -92,8 +92,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.citations import format_answer
     from assistant.retrieval import build_filters
+    from assistant.search_results import plain_text
     from assistant.service import Assistant
 
     # Checked before the model or the index is loaded: a bad date is refused at once, as the app refuses it.
@@ -112,7 +112,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(answer.contract(), ensure_ascii=False, indent=2))
     else:
-        print(format_answer(answer))
+        print(plain_text(answer))
     return 0
 
 

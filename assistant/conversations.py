@@ -22,6 +22,7 @@ from typing import Any
 from assistant.answer import Answer
 from assistant.question import Question
 from assistant.retrieval import Passage
+from assistant.search_results import SearchResults
 from assistant.service import ChatSession
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def _answer(d: dict[str, Any]) -> Answer:
     for name in _PASSAGE_LISTS:
         values[name] = [Passage(**p) for p in values.get(name, [])]
     values["quotes"] = [(str(q), int(n)) for q, n in values.get("quotes", [])]
+    values["search"] = SearchResults.from_dict(values["search"]) if values.get("search") else None
     return Answer(**values)
 
 

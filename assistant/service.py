@@ -27,6 +27,7 @@ from assistant.question import Question, check_question, read_question
 from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
 from assistant.scorer import MODEL_PATH, AnswerScorer
+from assistant.search_results import postings, with_search
 from assistant.snapshot import IndexSnapshot
 from ingest.embeddings import Embedder, MiniLMEmbedder
 from ingest.lexical import REFRESH_INTERVAL_S, LiveLexicalIndex, terms
@@ -186,6 +187,7 @@ class Assistant:
         self._generation, self._checked_at = self.index.generation(), time.monotonic()
         _ = self.lexical, self.glossary, self.snapshot
         self._vocabulary()
+        postings(self.snapshot)  # which passages hold each word, for searches
 
     def ask(self, question: str, session: ChatSession | None = None, filters: dict[str, Any] | None = None) -> Answer:
         """The answer to ``question``; QuestionRefused (a ValueError) for an empty or too long one,
@@ -208,6 +210,9 @@ class Assistant:
             budget.check("composing the answer")
             # Optional: wording by an LLM, every sentence checked against its citations.
             answer = self.writer.write(scored.question.text, answer.retrieved, answer)
+        # A query typed as a search ("potholes") lists the passages holding its words: beside the answer, or
+        # instead of a decline.
+        answer = with_search(answer, scored.question, scored.retrieval, self.snapshot, filters, self.settings)
         self.snapshot.add_section_pages(answer.citations)  # a minute item over pages: its source line says so
         return self._finish(answer, started, session, scored.question)
 

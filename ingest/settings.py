@@ -152,6 +152,29 @@ class Settings:
     )
     lexical_k: int = _doc("Passages taken from the lexical (BM25) index before fusion with dense results.", 30)
     rrf_k: int = _doc("Reciprocal rank fusion constant: 1 / (rrf_k + rank) per list a passage appears in.", 60)
+    search_max_words: int = _doc(
+        "A query of at most this many content words and no question form (no question mark, question word or ask"
+        " cue such as “how many”) is a search: besides the answer, or instead of a decline, it lists the passages"
+        " that hold its words, grouped by meeting, newest first.",
+        3,
+    )
+    search_max_hits: int = _doc("Most passages a search lists (the reply says how many more hold the words).", 20)
+    search_excerpt_words: int = _doc("Words of a passage a search result shows around the matched words.", 24)
+    search_suggestions: int = _doc(
+        "Terms offered when no paper holds a search's words: the papers' words nearest in spelling, then the"
+        " distinctive words of the passages nearest in meaning.",
+        5,
+    )
+    search_suggestion_passages: int = _doc(
+        "Passages nearest a search in meaning (dense search) whose distinctive words are offered when no paper"
+        " holds the search's words.",
+        5,
+    )
+    search_spelling_cutoff: float = _doc(
+        "Least similarity (0-1, difflib's ratio of matching characters) of a word of the papers to a search word"
+        " for it to be offered as the spelling the papers use.",
+        0.8,
+    )
     llm_base_url: str | None = _doc(
         "OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) that writes answers from the evidence. Unset:"
         " answers are extractive quotes only.",
