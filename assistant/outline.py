@@ -27,6 +27,7 @@ from assistant.retrieval import Passage, passes
 from assistant.snapshot import IndexSnapshot, StoredSentence
 from ingest.dates import human_date
 from ingest.lexical import terms
+from ingest.text import words
 
 SUMMARY_WORDS = frozenset(t for cue in ASK_CUES["summary"] for t in terms(cue))
 """Terms that only ask for a summary ("summarise", "outline"), never say of what."""
@@ -42,6 +43,8 @@ MAX_UPPER_SHARE = 0.5
 MAX_KEY_WORDS = 60
 """A longer sentence (a slide's bullets run together, a table read as one line) is quoted only when
 its part has no shorter one."""
+MAX_NEW_SHARE = 0.25
+"""A key sentence with no more than this share of words its part's label lacks only repeats the label."""
 MAX_HEADING_SHARE = 0.6
 """A sentence whose terms are this much its part's heading restates the heading."""
 OUTLINE_INTRO = "An outline of {title} in its own words (quotes, not a summary):"
@@ -90,31 +93,43 @@ class Outline:
     """Every passage of the document inside the filters, in reading order."""
 
     def answer(self, question: str, retrieved_k: int) -> Answer:
-        """The outline as an answer: an opening saying it quotes, then one line a part, each cited."""
+        """The outline as an answer: an opening saying it quotes, then one line a part, each cited:
+        its heading by the passage it opens (unless the quote's citation names it) and its quote.
+        The passages it was drawn from come first among those retrieved: the headings, then the quotes."""
         citations: list[Passage] = []
         numbers: dict[str, int] = {}
+
+        def cite(p: Passage) -> int:
+            if p.chunk_id not in numbers:
+                citations.append(p)
+                numbers[p.chunk_id] = len(citations)
+            return numbers[p.chunk_id]
+
         body: list[str] = []
         quotes: list[tuple[str, int]] = []
         for line in self.lines:
-            if line.passage.chunk_id not in numbers:
-                citations.append(line.passage)
-                numbers[line.passage.chunk_id] = len(citations)
-            n = numbers[line.passage.chunk_id]
-            if restates_heading(line.sentence.text, line.part):
-                body.append(f"- {line.label} [{n}]")  # all the part holds is its heading
+            head = line.part[0]
+            # The heading is cited on its own only when the quote's citation does not name it (a plan
+            # action's locator does not give its area's title; a minute's second passage gives the minute's).
+            named = line.label in line.passage.locator
+            label = line.label if named else f"{line.label} [{cite(head)}]"
+            n = cite(line.passage)
+            if repeats_label(line.sentence.text, line.label):
+                body.append(f"- {label} [{n}]")
             else:
-                body.append(f"- {line.label} — “{line.sentence.text}” [{n}]")
+                body.append(f"- {label} — “{line.sentence.text}” [{n}]")
             quotes.append((line.sentence.text, n))
         if self.more:
             body.append(MORE_PARTS.format(n=self.more, parts="part" if self.more == 1 else "parts"))
-        cited = set(numbers)
-        rest = [p for p in self.passages if p.chunk_id not in cited]
+        heads = list({line.part[0].chunk_id: line.part[0] for line in self.lines}.values())
+        drawn = list({p.chunk_id: p for p in [*heads, *citations]}.values())
+        rest = [p for p in self.passages if p.chunk_id not in numbers]
         return Answer(
             question,
             "\n".join([OUTLINE_INTRO.format(title=self.match.title), *body]),
             False,
             citations,
-            citations + rest[: max(0, retrieved_k - len(citations))],
+            drawn + rest[: max(0, retrieved_k - len(drawn))],
             quotes=quotes,
             quoted_ids=[line.sentence.sentence_id for line in self.lines],
             confidence=self.match.share,
@@ -218,6 +233,14 @@ def restates_heading(text: str, part: Sequence[Passage]) -> bool:
         or detectors.upper_share(text) > MAX_UPPER_SHARE
         or len(found & heading) >= MAX_HEADING_SHARE * max(1, len(found))
     )
+
+
+def repeats_label(text: str, label: str) -> bool:
+    """Whether a sentence says little but its part's label ("1. Apologies for Absence" under "item 1
+    Apologies for Absence"): then the line shows the label alone. Its own words, not stems, so "There
+    were no declarations of interest" still says something its heading does not."""
+    said = set(words(text))
+    return len(said - set(words(label))) <= MAX_NEW_SHARE * len(said)
 
 
 def _leads(sentences: Sequence[StoredSentence], part: Sequence[Passage]) -> list[StoredSentence]:

@@ -216,3 +216,39 @@ def test_with_an_llm_whose_reply_fails_the_check_the_outline_of_quotes_stands(
     answer = assistant.ask("Summarise the Cabinet minutes")
     assert not answer.generated
     assert answer.text == CABINET_OUTLINE
+
+
+def test_a_plan_area_is_cited_by_its_heading_and_by_the_action_quoted() -> None:
+    from assistant.outline import DocumentMatch, Outline, OutlineLine
+    from assistant.snapshot import StoredSentence
+
+    def plan_passage(n: int, section: str, text: str, page: int) -> Passage:
+        return Passage(f"c{n}", "plan", "Plan", "plan", page, page, f"Plan — {section}", text, 0.0, None, section, n)
+
+    area = plan_passage(0, "Area 1: Timeliness of strategy meetings", "(Area 1) Timeliness of strategy meetings.", 4)
+    action = plan_passage(1, "Area 1, action 1.1", "Area 1, action 1.1: Set up practice workshops for chairs.", 5)
+    item = plan_passage(2, "item 1 Apologies for Absence", "1. Apologies for Absence", 6)
+    said = StoredSentence("s1", "c1", action.text, 5, 0)
+    heading = StoredSentence("s2", "c2", item.text, 6, 0)
+    outline = Outline(
+        DocumentMatch("plan", "Plan", 1.0, 1.0, ""),
+        [
+            OutlineLine("Area 1: Timeliness of strategy meetings", said, action, [area, action]),
+            OutlineLine("item 1 Apologies for Absence", heading, item, [item]),
+        ],
+        0,
+        [area, action, item],
+    )
+    answer = outline.answer("What is in the plan?", 10)
+    assert answer.text == "\n".join(
+        [
+            OUTLINE_INTRO.format(title="Plan"),
+            "- Area 1: Timeliness of strategy meetings [1] — “Area 1, action 1.1: Set up practice workshops for"
+            " chairs.” [2]",
+            "- item 1 Apologies for Absence [3]",  # the part says nothing its label does not
+        ]
+    )
+    assert [p.page for p in answer.citations] == [4, 5, 6]
+    assert answer.quotes == [(action.text, 2), (item.text, 3)]
+    # Retrieved: the headings the outline is drawn from, then its quotes.
+    assert [p.chunk_id for p in answer.retrieved] == ["c0", "c2", "c1"]
