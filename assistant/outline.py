@@ -94,8 +94,8 @@ class Outline:
 
     def answer(self, question: str, retrieved_k: int) -> Answer:
         """The outline as an answer: an opening saying it quotes, then one line a part, each cited:
-        its heading by the passage it opens (unless the quote's citation names it) and its quote.
-        The passages it was drawn from come first among those retrieved: the headings, then the quotes."""
+        its heading by the passage it opens (when the quote stands in another) and its quote. The
+        cited passages lead those retrieved, in citation order, then the rest of the document's."""
         citations: list[Passage] = []
         numbers: dict[str, int] = {}
 
@@ -109,10 +109,9 @@ class Outline:
         quotes: list[tuple[str, int]] = []
         for line in self.lines:
             head = line.part[0]
-            # The heading is cited on its own only when the quote's citation does not name it (a plan
-            # action's locator does not give its area's title; a minute's second passage gives the minute's).
-            named = line.label in line.passage.locator
-            label = line.label if named else f"{line.label} [{cite(head)}]"
+            # The heading is cited by the passage that prints it when the quote stands in another (a plan
+            # area's title is not in its actions; a long minute's heading is in its first passage only).
+            label = line.label if head.chunk_id == line.passage.chunk_id else f"{line.label} [{cite(head)}]"
             n = cite(line.passage)
             if repeats_label(line.sentence.text, line.label):
                 body.append(f"- {label} [{n}]")
@@ -121,15 +120,13 @@ class Outline:
             quotes.append((line.sentence.text, n))
         if self.more:
             body.append(MORE_PARTS.format(n=self.more, parts="part" if self.more == 1 else "parts"))
-        heads = list({line.part[0].chunk_id: line.part[0] for line in self.lines}.values())
-        drawn = list({p.chunk_id: p for p in [*heads, *citations]}.values())
         rest = [p for p in self.passages if p.chunk_id not in numbers]
         return Answer(
             question,
             "\n".join([OUTLINE_INTRO.format(title=self.match.title), *body]),
             False,
             citations,
-            drawn + rest[: max(0, retrieved_k - len(drawn))],
+            citations + rest[: max(0, retrieved_k - len(citations))],
             quotes=quotes,
             quoted_ids=[line.sentence.sentence_id for line in self.lines],
             confidence=self.match.share,

@@ -250,5 +250,4 @@ def test_a_plan_area_is_cited_by_its_heading_and_by_the_action_quoted() -> None:
     )
     assert [p.page for p in answer.citations] == [4, 5, 6]
     assert answer.quotes == [(action.text, 2), (item.text, 3)]
-    # Retrieved: the headings the outline is drawn from, then its quotes.
-    assert [p.chunk_id for p in answer.retrieved] == ["c0", "c2", "c1"]
+    assert [p.chunk_id for p in answer.retrieved] == ["c0", "c1", "c2"]
