@@ -121,12 +121,15 @@ class LLMWriter:
         """A writer when an LLM endpoint is configured, else ``None`` (extractive answers only)."""
         return cls(settings) if settings.llm_base_url else None
 
-    def write(self, question: str, evidence: Sequence[Passage], fallback: Answer) -> Answer:
+    def write(
+        self, question: str, evidence: Sequence[Passage], fallback: Answer, max_evidence: int = MAX_EVIDENCE
+    ) -> Answer:
         """A generated answer whose every sentence is supported by the passages it cites, or
-        ``fallback`` itself (the same object) when there is none."""
+        ``fallback`` itself (the same object) when there is none. The model sees at most
+        ``max_evidence`` passages (an outline's every part)."""
         if fallback.abstained:
             return fallback  # No evidence answers it: a model would only be tempted to guess.
-        given = select_evidence(evidence, fallback)
+        given = select_evidence(evidence, fallback, max_evidence)
         if not given:
             return fallback
         started = time.perf_counter()
@@ -183,11 +186,11 @@ def is_generated(answer: Answer) -> bool:
     return answer.generated and answer.text.startswith(GENERATED_PREFIX)
 
 
-def select_evidence(evidence: Sequence[Passage], fallback: Answer) -> list[Passage]:
+def select_evidence(evidence: Sequence[Passage], fallback: Answer, max_evidence: int = MAX_EVIDENCE) -> list[Passage]:
     """The passages the model sees, numbered from 1: the extractive citations, then the rest."""
     chosen: dict[str, Passage] = {}
     for p in [*fallback.citations, *evidence]:
-        if len(chosen) >= MAX_EVIDENCE:
+        if len(chosen) >= max_evidence:
             break
         chosen.setdefault(p.chunk_id, p)
     return list(chosen.values())

@@ -34,10 +34,19 @@ ASK_CUES: dict[str, tuple[str, ...]] = {
     "define": ("stand for", "stands for", "short for", "mean", "means", "meaning", "acronym", "abbreviation"),
     "list": ("list", "what are the", "what were the", "which are", "name the", "what items", "which items"),
     "reason": ("why", "reason", "reasons"),
+    "summary": ("summarise", "summarize", "summarised", "summarized", "summarising", "summarizing", "sum up",
+                "a summary", "the summary of", "summary of", "an outline", "outline of", "an overview",
+                "overview of", "what is in", "what's in", "whats in", "what is covered in", "main points",
+                "key points", "gist", "give me a summary", "give me an outline", "give me an overview",
+                "tell me what is in", "tell me about the contents of", "summarise this document",
+                "summarise this paper", "what is in this document"),
 }  # fmt: skip
 """Words and phrases by which questions in English ask for a kind of answer. The scorer learns how
 much each kind matters; a cue only says the question may want it."""
-ASK_KINDS = tuple(ASK_CUES)
+ROUTED_KINDS = ("summary",)
+"""Kinds of ask answered another way than by the scorer (a summary by the document's outline)."""
+ASK_KINDS = tuple(k for k in ASK_CUES if k not in ROUTED_KINDS)
+"""The kinds the scorer weighs, one feature each."""
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 """Lower-case words of a question, for matching the cue phrases above."""
 _ACRONYM_MIN = 2

@@ -23,6 +23,7 @@ from assistant.errors import AnswerOverBudget
 from assistant.features import featurize, pool_stats
 from assistant.glossary import Glossary
 from assistant.llm import LLMWriter
+from assistant.outline import asks_for_summary, build_outline
 from assistant.question import Question, check_question, read_question
 from assistant.references import add_referenced
 from assistant.retrieval import Passage, Retrieval, retrieve
@@ -194,6 +195,9 @@ class Assistant:
         AnswerOverBudget when it runs past ``answer_budget_s``."""
         started = time.perf_counter()
         budget = _Budget(self.settings.answer_budget_s)
+        summary = self.summarise(question, filters)
+        if summary is not None:
+            return self._finish(summary[1], started, session, summary[0])
         scored = self.score(question, session, filters, budget)
         answer = compose(
             scored.question,
@@ -215,6 +219,22 @@ class Assistant:
         answer = with_search(answer, scored.question, scored.retrieval, self.snapshot, filters, self.settings)
         self.snapshot.add_section_pages(answer.citations)  # a minute item over pages: its source line says so
         return self._finish(answer, started, session, scored.question)
+
+    def summarise(self, question: str, filters: dict[str, Any] | None = None) -> tuple[Question, Answer] | None:
+        """The cited outline of the document a "summarise …" question names (written by the LLM when
+        one is configured, every sentence checked); None for any other question (:mod:`assistant.outline`)."""
+        q = read_question(check_question(question, self.settings.max_question_chars))
+        if not asks_for_summary(q):
+            return None
+        self._keep_fresh()
+        s = self.settings
+        outline = build_outline(q, self.snapshot, self.word_rarity(), filters, s.outline_max_lines, s.outline_min_share)
+        if outline is None:
+            return None
+        answer = outline.answer(q.text, s.retrieve_k)
+        if self.writer is not None:
+            answer = self.writer.write(q.text, answer.citations, answer, max_evidence=len(answer.citations))
+        return q, answer
 
     def score(
         self,

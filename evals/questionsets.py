@@ -4,9 +4,11 @@ the check that every gold answer is grounded in the PDF it names.
     python -m evals.questionsets check [PATH.jsonl ...]   # all sets when no path is given
 
 A set is one JSONL file per body (``evals/questions/<body>.jsonl``; the bundled pack's set is
-``evals/questions.jsonl``), in the evaluation contract's format plus two fields the runner
+``evals/questions.jsonl``), in the evaluation contract's format plus fields the runner
 ignores: ``body`` (a slug from ``evals/bodies.tsv``) and ``doc`` (the PDF file name the evidence
-is in; absent for unanswerable questions).
+is in; absent for unanswerable questions); and ``kind``: ``summary`` for a question asking what a
+document holds ("what's in the improvement plan?"), which its outline answers and the scorer's
+training leaves out, or ``latest`` for one asking where a subject stands now (its answer is in the newest paper).
 
 Quotes are looked for in the text ingest reads from the PDF, scans included: a page without a text
 layer is read by the ingest's own OCR (Tesseract, through ``ingest.pages.extract_pages``). OCR takes

@@ -146,12 +146,14 @@ def label(question: dict[str, Any], text: str) -> int:
 
 
 def extract(assistant: Any, questions: Sequence[dict[str, Any]]) -> list[Example]:
-    """Every question's candidates with features and labels (follow-ups after their context question)."""
+    """Every question's candidates with features and labels (follow-ups after their context question).
+    Summary questions (``"kind": "summary"``) are left out: an outline of the document answers them,
+    not the scorer, so their area and item names would only teach it to quote headings."""
     from assistant.service import ChatSession
 
     filters = body_filters(assistant)
     out = []
-    for q in tqdm(questions, desc="features", unit="q"):
+    for q in tqdm([q for q in questions if q.get("kind") != "summary"], desc="features", unit="q"):
         session = ChatSession()
         flt = filters.get(q["body"])
         if q.get("context_question"):

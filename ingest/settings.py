@@ -145,6 +145,17 @@ class Settings:
         " they would add more (a list too long to quote is left to its source).",
         300,
     )
+    outline_max_lines: int = _doc(
+        'Most lines of the outline that answers "summarise <document>": one per top-level part (minute item,'
+        " report section, plan area), the largest parts kept when a document has more.",
+        10,
+    )
+    outline_min_share: float = _doc(
+        "Share (0-1, by rarity) of a summary question's subject words that a document's title, type or meeting"
+        " date must hold for the question to get that document's outline; below it, the question is answered"
+        " the usual way.",
+        0.75,
+    )
     scorer_path: Path | None = _doc(
         "JSON file of the learned answer scorer (weights and decline threshold). Unset: the one shipped in"
         " assistant/scorer.json, trained by python -m evals.train.",
