@@ -15,6 +15,7 @@ from assistant.quoting import Quote, announces, render
 from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import AnswerScorer
 from assistant.snapshot import IndexSnapshot, StoredSentence
+from ingest.dates import human_date
 from ingest.lexical import terms
 
 if TYPE_CHECKING:
@@ -196,6 +197,10 @@ def compose(
         brought, continuing = announced(sentences, snapshot, passages, lead_in)
         sentences += brought
     sentences.sort(key=lambda s: (passages[s.chunk_id].doc_id, passages[s.chunk_id].ordinal, s.ordinal))
+    meetings = {passages[s.chunk_id].meeting_date for s in sentences} - {None, ""}
+    newest_first = "latest" in question.asks and len(meetings) > 1
+    if newest_first:  # "the latest position": the newest meeting's words first, each meeting named
+        sentences.sort(key=lambda s: passages[s.chunk_id].meeting_date or "", reverse=True)  # stable: reading order
     citations: list[Passage] = []
     numbers: dict[str, int] = {}
     quotes: list[Quote] = []
@@ -204,7 +209,12 @@ def compose(
             citations.append(passages[s.chunk_id])
             numbers[s.chunk_id] = len(citations)
         joins = i > 0 and _adjacent(sentences[i - 1], s, passages[s.chunk_id].text)
-        quotes.append(Quote(s.text, s.chunk_id, s.ordinal, numbers[s.chunk_id], joins, s.sentence_id in continuing))
+        meeting = passages[s.chunk_id].meeting_date
+        new_meeting = newest_first and (i == 0 or passages[sentences[i - 1].chunk_id].meeting_date != meeting)
+        dated = human_date(meeting) if new_meeting and meeting else ""
+        quotes.append(
+            Quote(s.text, s.chunk_id, s.ordinal, numbers[s.chunk_id], joins, s.sentence_id in continuing, dated)
+        )
     return Answer(
         question.text,
         render(quotes),

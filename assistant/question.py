@@ -40,6 +40,8 @@ ASK_CUES: dict[str, tuple[str, ...]] = {
                 "key points", "gist", "give me a summary", "give me an outline", "give me an overview",
                 "tell me what is in", "tell me about the contents of", "summarise this document",
                 "summarise this paper", "what is in this document"),
+    "latest": ("latest", "most recent", "current position", "currently", "so far", "still", "timeline", "over time",
+               "update on", "now stand", "changed since", "where are we"),
 }  # fmt: skip
 """Words and phrases by which questions in English ask for a kind of answer. The scorer learns how
 much each kind matters; a cue only says the question may want it."""
@@ -47,6 +49,9 @@ ROUTED_KINDS = ("summary",)
 """Kinds of ask answered another way than by the scorer (a summary by the document's outline)."""
 ASK_KINDS = tuple(k for k in ASK_CUES if k not in ROUTED_KINDS)
 """The kinds the scorer weighs, one feature each."""
+LATEST_WORDS = tuple(c for c in ASK_CUES["latest"] if " " not in c)
+"""The one-word "latest" cues name no subject: left out of a question's terms ("the latest on devolution"
+is about devolution), where "changed since" or "update on" keep their words."""
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 """Lower-case words of a question, for matching the cue phrases above."""
 _ACRONYM_MIN = 2
@@ -158,7 +163,7 @@ def is_follow_up(text: str, own_terms: list[str]) -> bool:
 
 
 _ASK_WORDS = frozenset(
-    t for cues in (ASK_CUES["define"], ASK_CUES["list"], ("tell", "please", "say", "papers")) for c in cues
-    for t in terms(c)
+    t for cues in (ASK_CUES["define"], ASK_CUES["list"], LATEST_WORDS, ("tell", "please", "say", "papers"))
+    for c in cues for t in terms(c)
 )  # fmt: skip
 """Terms that only say what kind of answer is wanted, never what it is about."""

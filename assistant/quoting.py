@@ -40,6 +40,8 @@ class Quote:
     (so one quotation can hold both)."""
     continues: bool = False
     """It carries on the list a lead-in of the passage before opened (the list runs over into this one)."""
+    dated: str = ""
+    """The meeting to name before it ("13 March 2025"), when an answer newest first moves to another meeting."""
 
 
 def announces(text: str) -> bool:
@@ -124,7 +126,10 @@ def render(quotes: Sequence[Quote]) -> str:
     set apart from the quotations around it."""
     pieces: list[_Piece] = []
     for run in _runs(quotes):
-        pieces += _pieces(run, bool(pieces) and pieces[-1].listed)
+        these = _pieces(run, bool(pieces) and pieces[-1].listed)
+        if run[0].dated and these:
+            these[0] = _Piece(f"{run[0].dated}: {these[0].text}", these[0].listed)
+        pieces += these
     if not pieces:
         return ""
     text = pieces[0].text

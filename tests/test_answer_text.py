@@ -218,3 +218,32 @@ def test_an_exported_answer_keeps_its_list_one_item_a_line() -> None:
     assert "RESOLVED that:\n- “(i) the plan \\*be\\* agreed;”\n- “(ii) the budget be set.” [1]\n" in turn_markdown(
         1, "What was resolved?", answer
     )
+
+
+# --- the latest position -------------------------------------------------------------------------
+
+
+def _dated_passage(chunk_id: str, doc: str, meeting: str, text: str) -> Passage:
+    meta = {"doc_id": doc, "doc_title": f"Minutes {meeting}", "doc_type": "minutes", "page_start": 2, "page_end": 2,
+            "locator": f"Minutes, {meeting}", "section_id": f"{doc}#item-1", "ordinal": 0,
+            "meeting_date": meeting}  # fmt: skip
+    return Passage.from_row(Row(chunk_id, text, meta), 0.5)
+
+
+def test_the_latest_position_opens_with_the_newest_meeting_and_names_each() -> None:
+    older = "The hub review was deferred to March."
+    newer = "Cabinet agreed to keep both family hubs open."
+    passages = {
+        "a": _dated_passage("a", "jan", "2025-01-30", older),
+        "b": _dated_passage("b", "mar", "2025-03-13", newer),
+    }
+    cands = [
+        Candidate("a/s0", "a", older, 2, 0, 0.5, 0, score=0.9),
+        Candidate("b/s0", "b", newer, 2, 0, 0.5, 1, score=0.85),
+    ]
+    retrieval = Retrieval(list(passages.values()), [])
+    latest = compose(read_question("What's the latest on the family hubs?"), retrieval, cands, passages, _scorer(), 5)
+    assert latest.text == f"13 March 2025: “{newer}” [1] 30 January 2025: “{older}” [2]"
+    assert [p.chunk_id for p in latest.citations] == ["b", "a"]
+    plain = compose(read_question("What happened to the family hubs?"), retrieval, cands, passages, _scorer(), 5)
+    assert plain.text == f"“{older}” [1] “{newer}” [2]"  # reading order of the documents, no dates named
