@@ -74,6 +74,14 @@ class Scored:
     retrieval: Retrieval
     candidates: list[Candidate]
     passages: dict[str, Passage]
+    seconds: float = 0.0
+    """How long scoring took (reading, searching, gathering, featurizing), for the answer's latency."""
+
+    def rescore(self, scorer: AnswerScorer) -> Scored:
+        """The same candidates with ``scorer``'s probabilities (features depend on no scorer)."""
+        for c in self.candidates:
+            c.score = scorer.probability(c.features)
+        return self
 
 
 class Assistant:
@@ -193,6 +201,21 @@ class Assistant:
         started = time.perf_counter()
         budget = _Budget(self.settings.answer_budget_s)
         scored = self.score(question, session, filters, budget)
+        return self.respond(scored, session, started, budget)
+
+    def respond(
+        self,
+        scored: Scored,
+        session: ChatSession | None = None,
+        started: float | None = None,
+        budget: _Budget | None = None,
+    ) -> Answer:
+        """The answer from a question's scored candidates (the second half of ``ask``). ``started``: the
+        ``time.perf_counter()`` the question was asked at, for its latency (default: as long ago as
+        scoring it took)."""
+        if started is None:
+            started = time.perf_counter() - scored.seconds
+        budget = budget or _Budget(None)
         answer = compose(
             scored.question,
             scored.retrieval,
@@ -216,6 +239,7 @@ class Assistant:
         budget: _Budget | None = None,
     ) -> Scored:
         """question → candidates, each with its features and the scorer's probability."""
+        started = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         budget = budget or _Budget(None)  # training scores without a deadline
         self._keep_fresh()
@@ -253,7 +277,7 @@ class Assistant:
             budget.check("scoring the candidates")
             c.features = featurize(q, c, passages[c.chunk_id], stats, retrieval, common)
             c.score = self.scorer.probability(c.features)
-        return Scored(q, retrieval, candidates, passages)
+        return Scored(q, retrieval, candidates, passages, time.perf_counter() - started)
 
     def index_passages(self, doc_id: str) -> list[Passage]:
         """Every stored passage of a document, in reading order (for checks and the app)."""
