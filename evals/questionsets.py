@@ -123,8 +123,10 @@ class Window:
 @cache
 def windows(file_name: str) -> list[Window]:
     from ingest.pages import extract_pages
+    from ingest.settings import Settings
 
-    pages = [page.text for page in extract_pages(pdf_path(file_name))]
+    # The environment's settings, as ingest reads the papers (and its OCR cache, when one is named).
+    pages = [page.text for page in extract_pages(pdf_path(file_name), Settings.from_env())]
     out = [Window((i + 1,), text) for i, text in enumerate(pages)]
     out += [Window((i + 1, i + 2), pages[i] + "\n" + pages[i + 1]) for i in range(len(pages) - 1)]
     return out
