@@ -76,6 +76,16 @@ class Scored:
     retrieval: Retrieval
     candidates: list[Candidate]
     passages: dict[str, Passage]
+    seconds: float = 0.0
+    """How long scoring took (reading, searching, gathering, featurizing), for the answer's latency."""
+    filters: dict[str, Any] | None = None
+    """The search's filters (the search results listed with the answer keep to them too)."""
+
+    def rescore(self, scorer: AnswerScorer) -> Scored:
+        """The same candidates with ``scorer``'s probabilities (features depend on no scorer)."""
+        for c in self.candidates:
+            c.score = scorer.probability(c.features)
+        return self
 
 
 class Assistant:
@@ -199,6 +209,21 @@ class Assistant:
         if summary is not None:
             return self._finish(summary[1], started, session, summary[0])
         scored = self.score(question, session, filters, budget)
+        return self.respond(scored, session, started, budget)
+
+    def respond(
+        self,
+        scored: Scored,
+        session: ChatSession | None = None,
+        started: float | None = None,
+        budget: _Budget | None = None,
+    ) -> Answer:
+        """The answer from a question's scored candidates (the second half of ``ask``). ``started``: the
+        ``time.perf_counter()`` the question was asked at, for its latency (default: as long ago as
+        scoring it took)."""
+        if started is None:
+            started = time.perf_counter() - scored.seconds
+        budget = budget or _Budget(None)
         answer = compose(
             scored.question,
             scored.retrieval,
@@ -216,7 +241,7 @@ class Assistant:
             answer = self.writer.write(scored.question.text, answer.retrieved, answer)
         # A query typed as a search ("potholes") lists the passages holding its words: beside the answer, or
         # instead of a decline.
-        answer = with_search(answer, scored.question, scored.retrieval, self.snapshot, filters, self.settings)
+        answer = with_search(answer, scored.question, scored.retrieval, self.snapshot, scored.filters, self.settings)
         self.snapshot.add_section_pages(answer.citations)  # a minute item over pages: its source line says so
         return self._finish(answer, started, session, scored.question)
 
@@ -244,6 +269,7 @@ class Assistant:
         budget: _Budget | None = None,
     ) -> Scored:
         """question → candidates, each with its features and the scorer's probability."""
+        started = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         budget = budget or _Budget(None)  # training scores without a deadline
         self._keep_fresh()
@@ -281,7 +307,7 @@ class Assistant:
             budget.check("scoring the candidates")
             c.features = featurize(q, c, passages[c.chunk_id], stats, retrieval, common)
             c.score = self.scorer.probability(c.features)
-        return Scored(q, retrieval, candidates, passages)
+        return Scored(q, retrieval, candidates, passages, time.perf_counter() - started, filters or None)
 
     def index_passages(self, doc_id: str) -> list[Passage]:
         """Every stored passage of a document, in reading order (for checks and the app)."""

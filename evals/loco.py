@@ -59,16 +59,79 @@ def shipped_curve(examples: Sequence[Example]) -> dict[str, Any]:
     return {"threshold": threshold, "keep_ratio": ratio, "max_sentences": n, "points": points}
 
 
-def answer_body(assistant: Any, questions: Sequence[dict[str, Any]], filters: dict[str, Any] | None) -> list[dict]:
+REPLAY_CHECKS = 2
+"""Questions of each body (its first, and its first follow-up or else its second) also asked from
+scratch, to check that the answers composed from extracted candidates are the answers asking gives."""
+
+
+class ReplayMismatch(RuntimeError):
+    """An answer composed from the extracted candidates differs from the one asking gives."""
+
+
+def ask_question(assistant: Any, q: dict[str, Any], filters: dict[str, Any] | None) -> Any:
+    """The assistant's answer to one question, asked from scratch (a follow-up after its context question)."""
     from assistant.service import ChatSession
 
+    session = ChatSession()
+    if q.get("context_question"):
+        assistant.ask(q["context_question"], session=session, filters=filters)
+    return assistant.ask(q["question"], session=session, filters=filters)
+
+
+def replayed(assistant: Any, example: Example | None) -> Any:
+    """The answer under the assistant's current scorer, composed from the candidates scored when the
+    question was asked for its features (no second search; latency: scoring then, composing now).
+    None when there are none kept, or they do not hold: a follow-up whose context question the
+    current scorer answers with other sentences than when it was asked."""
+    from assistant.service import ChatSession
+
+    asked = example.asked if example is not None else None
+    if asked is None:
+        return None
+    session = ChatSession()
+    if asked.context is not None:
+        before = assistant.respond(asked.context.rescore(assistant.scorer), session)
+        if before.quoted_ids != asked.context_quoted:
+            return None
+    return assistant.respond(asked.scored.rescore(assistant.scorer), session)
+
+
+def _checked(questions: Sequence[dict[str, Any]]) -> list[str]:
+    """Ids of the questions :data:`REPLAY_CHECKS` asks from scratch too."""
+    follow_ups = [q["id"] for q in questions if q.get("context_question")]
+    ids = [q["id"] for q in questions[:1]] + follow_ups[:1]
+    ids += [q["id"] for q in questions if q["id"] not in ids]
+    return ids[:REPLAY_CHECKS]
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return {k: v for k, v in a.items() if k != "latency_ms"} == {k: v for k, v in b.items() if k != "latency_ms"}
+
+
+def answer_body(
+    assistant: Any,
+    questions: Sequence[dict[str, Any]],
+    filters: dict[str, Any] | None,
+    examples: dict[str, Example] | None = None,
+) -> tuple[list[dict], Counter[str]]:
+    """Rows for the body's questions, and how they were answered (``replayed``, ``asked``,
+    ``checked``): composed from ``examples`` (by question id) where those hold, else asked; the
+    questions of :func:`_checked` asked as well and compared (ReplayMismatch when they differ)."""
     rows = []
+    how: Counter[str] = Counter()
+    checked = set(_checked(questions)) if examples else set()
     for q in questions:
-        session = ChatSession()
-        if q.get("context_question"):
-            assistant.ask(q["context_question"], session=session, filters=filters)
-        rows.append(_row(q, assistant.ask(q["question"], session=session, filters=filters).contract()))
-    return rows
+        answer = replayed(assistant, examples.get(q["id"])) if examples else None
+        how["replayed" if answer is not None else "asked"] += 1
+        if answer is None:
+            answer = ask_question(assistant, q, filters)
+        elif q["id"] in checked:
+            fresh = ask_question(assistant, q, filters).contract()
+            if not _same(answer.contract(), fresh):
+                raise ReplayMismatch(f"{q['id']}: the composed answer differs from the asked one: {fresh['answer']!r}")
+            how["checked"] += 1
+        rows.append(_row(q, answer.contract()))
+    return rows, how
 
 
 def baseline_body(assistant: Any, slug: str, questions: Sequence[dict[str, Any]]) -> list[dict]:
@@ -84,11 +147,15 @@ def baseline_body(assistant: Any, slug: str, questions: Sequence[dict[str, Any]]
 
 
 def evaluate(with_baseline: bool = True, work_dir: Path = WORK_DIR) -> dict[str, Any]:
-    """Every fold answered and scored; ``work_dir`` holds the all-bodies index (reused when current)."""
+    """Every fold answered and scored; ``work_dir`` holds the all-bodies index (reused when current).
+    Each question is searched once: its candidates, extracted for the scorer's training, are rescored
+    by each fold's scorer and composed into its answer (``answered`` counts how; see :func:`answer_body`)."""
     questions = all_questions()
     assistant = open_assistant(work_dir)
-    examples = extract(assistant, questions)
+    examples = extract(assistant, questions, keep=True)
+    by_id = {e.qid: e for e in examples}
     filters = body_filters(assistant)
+    how: Counter[str] = Counter()
     by_body: dict[str, Any] = {}
     all_q: list[dict] = []
     all_r: list[dict] = []
@@ -96,7 +163,8 @@ def evaluate(with_baseline: bool = True, work_dir: Path = WORK_DIR) -> dict[str,
     for slug in tqdm(sorted({q["body"] for q in questions}), desc="folds", unit="body"):
         qs = [q for q in questions if q["body"] == slug]
         assistant.scorer = fold_scorer(examples, slug)
-        rows = answer_body(assistant, qs, filters.get(slug))
+        rows, answered = answer_body(assistant, qs, filters.get(slug), by_id)
+        how += answered
         entry: dict[str, Any] = {
             "n": len(qs),
             "threshold": assistant.scorer.threshold,
@@ -118,6 +186,7 @@ def evaluate(with_baseline: bool = True, work_dir: Path = WORK_DIR) -> dict[str,
         "baseline": metrics.compute(all_q, all_b) if with_baseline else None,
         "by_body": by_body,
         "curve": shipped_curve(examples),
+        "answered": dict(sorted(how.items())),
         "results": all_r,
     }
     return summary

@@ -171,6 +171,7 @@ def page_texts(path: Path, cache_dir: Path = PAGE_TEXT_CACHE, settings: Settings
 
     Raises IngestError when the file cannot be read (for a scan: when Tesseract is not installed)."""
     from ingest.pages import extract_pages
+    from ingest.settings import Settings
 
     settings = settings or Settings.from_env()
     data = path.read_bytes()

@@ -62,6 +62,23 @@ class Example:
     """Whether each candidate refers back to the sentence before it."""
     must: list[str] = field(default_factory=list)
     """The question's must_contain strings (empty for unanswerable questions)."""
+    asked: Asked | None = None
+    """The question as it was scored (``extract(keep=True)``): to answer it under another scorer
+    without searching again."""
+
+
+@dataclass
+class Asked:
+    """One question as the assistant scored it while features were extracted: enough to compose its
+    answer under any scorer (candidates' features depend on no scorer), without searching again."""
+
+    scored: Any
+    """Its :class:`assistant.service.Scored`, with how long scoring took."""
+    context: Any = None
+    """A follow-up's context question, scored (None for other questions)."""
+    context_quoted: list[str] = field(default_factory=list)
+    """Ids of the sentences the context question's answer quoted then: the follow-up's candidates
+    (each saying whether it was quoted before) hold under a scorer whose context answer quotes the same."""
 
 
 def body_filters(assistant: Any) -> dict[str, dict[str, Any]]:
@@ -145,8 +162,9 @@ def label(question: dict[str, Any], text: str) -> int:
     return 0
 
 
-def extract(assistant: Any, questions: Sequence[dict[str, Any]]) -> list[Example]:
-    """Every question's candidates with features and labels (follow-ups after their context question).
+def extract(assistant: Any, questions: Sequence[dict[str, Any]], keep: bool = False) -> list[Example]:
+    """Every question's candidates with features and labels (follow-ups after their context
+    question); with ``keep``, each example also keeps the question as scored (:class:`Asked`).
     Summary questions (``"kind": "summary"``) are left out: an outline of the document answers them,
     not the scorer, so their area and item names would only teach it to quote headings."""
     from assistant.service import ChatSession
@@ -156,8 +174,10 @@ def extract(assistant: Any, questions: Sequence[dict[str, Any]]) -> list[Example
     for q in tqdm([q for q in questions if q.get("kind") != "summary"], desc="features", unit="q"):
         session = ChatSession()
         flt = filters.get(q["body"])
-        if q.get("context_question"):
-            assistant.ask(q["context_question"], session=session, filters=flt)
+        context, quoted = None, []
+        if q.get("context_question"):  # asked as ``ask`` would: scored, then answered
+            context = assistant.score(q["context_question"], session=session, filters=flt)
+            quoted = assistant.respond(context, session).quoted_ids
         scored = assistant.score(q["question"], session=session, filters=flt)
         cands = scored.candidates
         x = np.array([vector(c.features) for c in cands], dtype=np.float64).reshape(-1, len(FEATURES))
@@ -169,6 +189,7 @@ def extract(assistant: Any, questions: Sequence[dict[str, Any]]) -> list[Example
                 places=[(c.chunk_id, c.ordinal) for c in cands],
                 refers=[bool(c.context) for c in cands],
                 must=list(q.get("must_contain") or []) if answerable(q) else [],
+                asked=Asked(scored, context, quoted) if keep else None,
             )
         )  # fmt: skip
     return out

@@ -16,6 +16,7 @@ happens here, so it is tested without Tesseract.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import json
 import logging
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IngestError
+from ingest.ocr_cache import OcrCache
 from ingest.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -136,24 +138,41 @@ def read_pages(
     Raises :class:`OcrOutOfTime` when the deadline passes, IngestError when a page takes longer than
     ``ocr_page_timeout_s`` or Tesseract fails. Call :func:`unavailable` first."""
     cmd = shutil.which(settings.ocr_tesseract_cmd) or settings.ocr_tesseract_cmd
-    spec = {
-        "pages": list(numbers),
-        "always": list(always),
-        "cmd": cmd,
+    reader = {
         "lang": settings.ocr_language,
         "psm": settings.ocr_page_segmentation,
         "dpi": settings.ocr_dpi,
         "max_pixels": settings.ocr_max_pixels,
-        "page_timeout_s": settings.ocr_page_timeout_s,
         "min_image_share": settings.ocr_min_image_share,
-        "budget_s": max(deadline - time.monotonic(), 0.0),
     }
-    # The worker's own limits should stop it first; this one catches a page PDFium cannot finish drawing.
-    limit = min(deadline - time.monotonic(), WORKER_START_S + settings.ocr_page_timeout_s * len(numbers))
-    lines, error, timed_out = _run_worker(spec, data, max(limit, 0.0))
+    cache = OcrCache.open(settings.ocr_cache_dir, cmd, reader)
+    sha = hashlib.sha256(data).hexdigest() if cache else ""
+    kept = {n: cache.get(sha, n, n in always) for n in numbers} if cache else {}
+    # A page from the cache took no time now.
+    lines = [{**line, "seconds": 0.0} if "tsv" in line else line for line in kept.values() if line is not None]
+    todo = [n for n in numbers if kept.get(n) is None]
+    error, timed_out = "", False
+    if todo:
+        spec = {
+            **reader,
+            "pages": todo,
+            "always": list(always),
+            "cmd": cmd,
+            "page_timeout_s": settings.ocr_page_timeout_s,
+            "budget_s": max(deadline - time.monotonic(), 0.0),
+        }
+        # The worker's own limits should stop it first; this one catches a page PDFium cannot finish drawing.
+        limit = min(deadline - time.monotonic(), WORKER_START_S + settings.ocr_page_timeout_s * len(todo))
+        read, error, timed_out = _run_worker(spec, data, max(limit, 0.0))
+        for line in read:
+            if cache and "error" not in line:
+                cache.put(sha, int(line["page"]), int(line["page"]) in always, line)
+        lines += read
+    if len(todo) < len(numbers):
+        logger.info("%s: %d page(s) of OCR from the cache in %s", path.name, len(numbers) - len(todo), cache.folder)
     results: dict[int, OcrPage] = {}
     done: set[int] = set()
-    for line in lines:
+    for line in sorted(lines, key=lambda line: numbers.index(int(line["page"]))):
         number = int(line["page"])
         if "error" in line:
             if line["error"] == "timeout":

@@ -9,6 +9,7 @@ what a writer that died part-way left behind (:meth:`ingest.store.Index.recover_
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -50,6 +51,8 @@ READ_ATTEMPTS = 3
 """Reads of a file that keeps changing while it is read before it is refused."""
 REREAD_PAUSE_S = 0.5
 """Pause before reading a changed file again, so a copy in progress can finish."""
+OCR_CACHE_FOLDER = "ocr-cache"
+"""Folder in the index folder where ingest keeps what OCR read (unless SCRUTINEER_OCR_CACHE_DIR says elsewhere)."""
 MSG_CHANGING = (
     "changed while it was being read ({attempts} attempts); it is probably still being copied or saved —"
     " try again when it has finished"
@@ -190,6 +193,14 @@ def read_pages(
         if attempt < READ_ATTEMPTS:
             time.sleep(REREAD_PAUSE_S)
     raise IngestError(path, MSG_CHANGING.format(attempts=READ_ATTEMPTS))
+
+
+def with_ocr_cache(settings: Settings) -> Settings:
+    """``settings`` keeping OCR in the index folder's :data:`OCR_CACHE_FOLDER` unless they name a
+    folder of their own: an index never OCRs the same scan twice."""
+    if settings.ocr_cache_dir is not None:
+        return settings
+    return dataclasses.replace(settings, ocr_cache_dir=settings.index_dir / OCR_CACHE_FOLDER)
 
 
 def parse_pdf(
@@ -387,7 +398,7 @@ class Ingestor:
                 report.unchanged.append(path.name)
                 return
             on_page = (lambda n, count: stages.stage("reading", n, count)) if stages and stages.report else None
-            parsed = parse_pdf(path, self.embedder.model_id, self.settings, on_page)
+            parsed = parse_pdf(path, self.embedder.model_id, with_ocr_cache(self.settings), on_page)
             faults.reached("after_parse")
         except IngestError as exc:
             log.error("%s", exc)

@@ -123,6 +123,12 @@ class Settings:
         " all of it; a blank page, or one holding a logo, is left empty without the cost of OCR.",
         0.25,
     )
+    ocr_cache_dir: Path | None = _doc(
+        "Folder where what OCR read on each scanned page is kept, by the file's sha256, the page, Tesseract's"
+        " version and the OCR settings, so reading an unchanged scan again (re-ingesting it, rebuilding the index)"
+        " runs no OCR. Unset: `ocr-cache` in the index folder when ingesting; none when a file is only read.",
+        None,
+    )
     page_max_pixels: int = _doc(
         "Most pixels (width × height) of a page shown for a citation. A bigger page (a plan, a drawing, a hostile"
         " 200-inch box) is drawn at a smaller scale to fit, which bounds the memory of one view (about 16 MB a copy"

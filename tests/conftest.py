@@ -8,6 +8,15 @@ import os
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# One OCR cache for the run: the question-set check and the evaluation's index read the same scans.
+# Tests whose settings ignore the environment (isolated_settings) keep theirs in their own index folder.
+if not os.environ.get("SCRUTINEER_OCR_CACHE_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SCRUTINEER_OCR_CACHE_DIR"] = tempfile.mkdtemp(prefix="scrutineer-test-ocr-")
+    atexit.register(shutil.rmtree, os.environ["SCRUTINEER_OCR_CACHE_DIR"], ignore_errors=True)
 
 from collections.abc import Iterator
 from pathlib import Path

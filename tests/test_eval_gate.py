@@ -1,6 +1,7 @@
 """CI runs the leave-one-council-out evaluation over every shared body (one index built once per
-run; the folds only refit the scorer) and fails when its held-out figures fall below the floors in
-evals/gate.py. The bundled pack's evaluation still runs, for the contract's files, ungated."""
+run, every question searched once; the folds refit the scorer and compose its answers) and fails
+when its held-out figures fall below the floors in evals/gate.py. The bundled pack's evaluation
+still runs, for the contract's files, ungated."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def test_leave_one_council_out_meets_the_floors(tmp_path_factory: pytest.TempPat
     loco.write(summary, out)
     assert (out / "loco.md").exists() and (out / "loco.json").exists()
     assert summary["bodies"] >= 12 and summary["n"] >= 400
+    # Folds answer from the candidates extracted once (rescored, composed), each body's first
+    # question and first follow-up also asked from scratch and found the same.
+    how = summary["answered"]
+    assert how["replayed"] + how.get("asked", 0) == summary["n"] and how["replayed"] >= 0.9 * summary["n"]
+    assert how["checked"] >= summary["bodies"]
     print(f"\n[loco: {json.dumps(summary['overall'])}]")
     assert gate.check(summary) == []
     assert gate.main([str(out / "loco.json")]) == 0

@@ -8,6 +8,7 @@ install when missing. Scans are drawn here (``pdf_factory.make_scanned_pdf``), e
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import stat
@@ -146,6 +147,58 @@ def test_ocr_can_be_turned_off(scan: Path) -> None:
 def test_a_bad_ocr_switch_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"^SCRUTINEER_OCR_ENABLED='maybe' is not one of 1/0, true/false"):
         Settings.from_env(env={"SCRUTINEER_OCR_ENABLED": "maybe"})
+
+
+# --- the OCR cache: an unchanged scan is not read twice ------------------------------------------
+
+
+@pytest.fixture
+def worker_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The pages each start of the OCR worker was asked to read."""
+    runs: list[list[int]] = []
+    real = ocr._run_worker
+
+    def counted(spec: dict, data: bytes, timeout: float):  # type: ignore[no-untyped-def]
+        runs.append(list(spec["pages"]))
+        return real(spec, data, timeout)
+
+    monkeypatch.setattr(ocr, "_run_worker", counted)
+    return runs
+
+
+def _read(pages: list) -> list[tuple[int, str, str, float | None]]:
+    return [(page.number, page.text, page.layout, page.ocr_confidence) for page in pages]
+
+
+def test_an_unchanged_scan_is_read_from_the_cache(scan: Path, tmp_path: Path, worker_runs: list[list[int]]) -> None:
+    settings = Settings.from_env(env={}, ocr_cache_dir=tmp_path / "cache")
+    first = extract_pages(scan, settings)
+    assert [page.text for page in first] == [POTHOLES, LIGHTING] and worker_runs == [[1, 2]]
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 2
+    assert _read(extract_pages(scan, settings)) == _read(first)
+    assert worker_runs == [[1, 2]]  # no Tesseract the second time
+    # A damaged cache entry is a miss: that page alone is read again.
+    next((tmp_path / "cache").rglob("*.json")).write_text("{not json", encoding="utf-8")
+    assert _read(extract_pages(scan, settings)) == _read(first)
+    assert len(worker_runs) == 2 and len(worker_runs[1]) == 1
+    # Other OCR settings read again.
+    extract_pages(scan, dataclasses.replace(settings, ocr_dpi=200))
+    assert worker_runs[2:] == [[1, 2]]
+    # Without a cache folder (reading a file outside an index), OCR runs every time.
+    extract_pages(scan, Settings.from_env(env={}))
+    assert len(worker_runs) == 4
+
+
+def test_re_ingesting_a_scan_reads_it_from_the_index_folders_cache(
+    settings: Settings, index: Index, worker_runs: list[list[int]]
+) -> None:
+    path = make_scanned_pdf(settings.corpus_dir / "highways-2025-03-04.pdf", [POTHOLES, LIGHTING])
+    ingestor = Ingestor(settings, index, HashEmbedder())
+    assert ingestor.ingest_paths([path]).ingested == [path.name]
+    digest = index.digest(ignore={"ingested_at"})
+    assert ingestor.ingest_paths([path], force=True).ingested == [path.name]
+    assert worker_runs == [[1, 2]] and index.digest(ignore={"ingested_at"}) == digest
+    assert len(list((settings.index_dir / "ocr-cache").rglob("*.json"))) == 2
 
 
 # --- bounded: a Tesseract that never finishes ----------------------------------------------------
