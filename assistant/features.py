@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from assistant import detectors
 from assistant.candidates import Candidate
@@ -36,7 +35,7 @@ FEATURES: tuple[str, ...] = (
     "has_figure", "has_money", "has_date", "has_names",
     "person_x_names", "number_x_figure", "money_x_money", "number_x_percent", "date_x_date",
     "place_x_names", "decision_x_record", "decision_x_vote", "decision_x_words", "decision_x_minutes",
-    "define_x_defines", "year_match", "year_miss", "month_match", "recency", "latest_x_recency",
+    "define_x_defines", "year_match", "year_miss", "month_match",
 )  # fmt: skip
 """The scorer's inputs, in the order of its weights."""
 
@@ -65,8 +64,6 @@ class PoolStats:
     """Each candidate's share of the question's terms, by (passage, position): what its neighbours hold."""
     rarity: dict[str, float]
     passages: dict[str, PassageTerms]
-    meeting_span: tuple[int, int] | None = None
-    """The oldest and newest meeting (day numbers) among the candidates' passages; None when none is dated."""
 
 
 def _share(wanted: list[str], have: set[str], rarity: dict[str, float]) -> float:
@@ -74,23 +71,6 @@ def _share(wanted: list[str], have: set[str], rarity: dict[str, float]) -> float
     if total <= 0:
         return 0.0
     return sum(rarity.get(t, DEFAULT_RARITY) for t in wanted if t in have) / total
-
-
-def _day(meeting_date: str | None) -> int | None:
-    try:
-        return date.fromisoformat((meeting_date or "")[:10]).toordinal()
-    except ValueError:
-        return None
-
-
-def recency(meeting_date: str | None, span: tuple[int, int] | None) -> float:
-    """Where a passage's meeting stands among the candidates' meetings: 1 the newest, 0 the oldest;
-    0.5 when it or every candidate is undated. With one meeting in the pool every dated passage is the newest."""
-    day = _day(meeting_date)
-    if day is None or span is None:
-        return 0.5
-    oldest, newest = span
-    return 1.0 if newest == oldest else (day - oldest) / (newest - oldest)
 
 
 def _heading(p: Passage) -> str:
@@ -116,9 +96,7 @@ def pool_stats(q: Question, candidates: Iterable[Candidate], passages: dict[str,
     used = {c.chunk_id for c in cands}
     read = {chunk_id: _passage_terms(q, p, rarity) for chunk_id, p in passages.items() if chunk_id in used}
     lex_at = {(c.chunk_id, c.ordinal): _share(q.terms, set(terms(c.text)), rarity) for c in cands}
-    days = [d for chunk_id in used if chunk_id in passages and (d := _day(passages[chunk_id].meeting_date))]
     return PoolStats(
-        meeting_span=(min(days), max(days)) if days else None,
         max_lex=max(lex_at.values(), default=0.0),
         lex_at=lex_at,
         max_dense=max((c.dense for c in cands), default=0.0),
@@ -201,9 +179,6 @@ def featurize(q: Question, c: Candidate, p: Passage, stats: PoolStats, retrieval
     f["year_miss"] = float(bool(q.years) and not any(y in years_here for y in q.years))
     months_here = {int(meeting[5:7])} if len(meeting) >= 7 else set()
     f["month_match"] = float(bool(q.months) and bool(set(q.months) & months_here))
-    # "The latest position": the newest meeting's word stands; other questions may weigh age too.
-    f["recency"] = recency(p.meeting_date, stats.meeting_span)
-    f["latest_x_recency"] = f["recency"] if "latest" in asks else 0.0
     return f
 
 

@@ -4,7 +4,6 @@ an answer or a decline from scored candidates, and the training labels and thres
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 from assistant import detectors
 from assistant.answer import NO_DECISION, NOT_ANSWERED, compose
 from assistant.candidates import Candidate, refers_back
-from assistant.features import FEATURES, recency
+from assistant.features import FEATURES
 from assistant.question import read_question, year_terms
 from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
@@ -31,22 +30,6 @@ def test_asks_are_read_from_the_wording() -> None:
     assert "date" in read_question("When is the next meeting?").asks
     assert "define" in read_question("What does TIF stand for?").asks
     assert read_question("potholes").asks == frozenset()
-
-
-def test_the_latest_position_is_an_ask_not_a_subject() -> None:
-    q = read_question("What is the latest position on devolution?")
-    assert "latest" in q.asks and q.terms == ["posit", "devolut"]
-    assert read_question("How has the budget changed since January?").terms == ["budget", "chang", "sinc", "januari"]
-    assert "latest" not in read_question("When is the next meeting?").asks
-
-
-def test_recency_places_a_meeting_among_the_candidates_meetings() -> None:
-    span = (date(2024, 1, 10).toordinal(), date(2024, 3, 10).toordinal())
-    assert recency("2024-03-10", span) == 1.0
-    assert recency("2024-01-10", span) == 0.0
-    assert recency("2024-02-09", span) == pytest.approx(30 / 60)
-    assert recency(None, span) == recency("2024-03-10", None) == 0.5
-    assert recency("2024-03-10", (span[1], span[1])) == 1.0
 
 
 def test_a_year_is_one_thing_however_it_is_written() -> None:
