@@ -45,8 +45,9 @@ ASK_CUES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Words and phrases by which questions in English ask for a kind of answer. The scorer learns how
 much each kind matters; a cue only says the question may want it."""
-ROUTED_KINDS = ("summary",)
-"""Kinds of ask answered another way than by the scorer (a summary by the document's outline)."""
+ROUTED_KINDS = ("summary", "latest")
+"""Kinds of ask answered another way than by the scorer alone: a summary by the document's outline; the
+latest position by ordering the scorer's answer newest meeting first."""
 ASK_KINDS = tuple(k for k in ASK_CUES if k not in ROUTED_KINDS)
 """The kinds the scorer weighs, one feature each."""
 LATEST_WORDS = tuple(c for c in ASK_CUES["latest"] if " " not in c)

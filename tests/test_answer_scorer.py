@@ -32,6 +32,13 @@ def test_asks_are_read_from_the_wording() -> None:
     assert read_question("potholes").asks == frozenset()
 
 
+def test_the_latest_position_is_an_ask_not_a_subject() -> None:
+    q = read_question("What is the latest position on devolution?")
+    assert "latest" in q.asks and q.terms == ["posit", "devolut"]
+    assert read_question("How has the budget changed since January?").terms == ["budget", "chang", "sinc", "januari"]
+    assert "latest" not in read_question("When is the next meeting?").asks
+
+
 def test_a_year_is_one_thing_however_it_is_written() -> None:
     spelt = [year_terms(f"the budget for {y}") for y in ("2025/26", "2025-26", "2025–26", "2025/2026")]
     assert all("2025/26" in s for s in spelt)
