@@ -37,6 +37,9 @@ class LeadIn:
     """Most sentences after each lead-in."""
     chars: int
     """Most characters they add to the answer in all, past the first sentence."""
+    fragment_words: int = 0
+    """A chosen sentence of at most this many words (not a lead-in) brings the sentence after it in
+    its passage (see :func:`completing`); 0: none does."""
 
 
 @dataclass
@@ -195,7 +198,7 @@ def compose(
     continuing: set[str] = set()
     if snapshot is not None and lead_in is not None:
         brought, continuing = announced(sentences, snapshot, passages, lead_in)
-        sentences += brought
+        sentences += brought + completing(sentences, snapshot, lead_in.fragment_words, brought)
     sentences.sort(key=lambda s: (passages[s.chunk_id].doc_id, passages[s.chunk_id].ordinal, s.ordinal))
     meetings = {passages[s.chunk_id].meeting_date for s in sentences} - {None, ""}
     newest_first = "latest" in question.asks and len(meetings) > 1
@@ -263,6 +266,30 @@ def announced(
             if f.chunk_id not in passages:
                 passages[f.chunk_id] = snapshot.passage(f.chunk_id, passages[s.chunk_id].score)
     return out, continuing
+
+
+def is_fragment(text: str, fragment_words: int) -> bool:
+    """Whether a sentence is too short to stand alone as an answer ("MOTION BY: Mashack", "Motion
+    Carried 5-2.", a heading): what it labels or concludes is in the sentence after it. A lead-in
+    brings its own (:func:`announced`)."""
+    return 0 < len(text.split()) <= fragment_words and not announces(text)
+
+
+def completing(
+    chosen: list[StoredSentence], snapshot: IndexSnapshot, fragment_words: int, brought: Sequence[StoredSentence] = ()
+) -> list[StoredSentence]:
+    """For each chosen fragment (:func:`is_fragment`), the sentence after it in its passage, when
+    neither chosen nor ``brought`` already. The training replay adds the same sentences."""
+    taken = {s.text for s in chosen} | {s.text for s in brought}
+    out: list[StoredSentence] = []
+    for s in chosen:
+        if not is_fragment(s.text, fragment_words):
+            continue
+        after = [f for f in snapshot.following(s.chunk_id, s.ordinal, 1) if f.chunk_id == s.chunk_id]
+        if after and after[0].text not in taken:
+            taken.add(after[0].text)
+            out.append(after[0])
+    return out
 
 
 def evidence_first(answer: Answer) -> Answer:

@@ -232,7 +232,11 @@ class Assistant:
             self.scorer,
             self.settings.answer_max_sentences,
             self.snapshot,
-            LeadIn(self.settings.answer_lead_in_sentences, self.settings.answer_lead_in_chars),
+            LeadIn(
+                self.settings.answer_lead_in_sentences,
+                self.settings.answer_lead_in_chars,
+                self.settings.answer_fragment_words,
+            ),
         )
         answer.question = scored.question.text
         if self.writer is not None and not answer.abstained:

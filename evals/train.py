@@ -13,6 +13,7 @@ questions scored by a model fitted without that body), chosen where held-out acc
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import shutil
 import sys
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from assistant.answer import quoting_order, with_antecedents
+from assistant.answer import is_fragment, quoting_order, with_antecedents
 from assistant.features import FEATURES, vector
 from assistant.quoting import Quote, render
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
@@ -287,16 +288,30 @@ class Replay:
         return Replay(self.extra_scores[: n - 1], self.right[:n], self.chars[:n])
 
 
-def replay(h: HeldOut, keep_ratio: float, max_sentences: int) -> Replay:
+@functools.cache
+def _fragment_words() -> int:
+    """The assistant's ``answer_fragment_words`` (read once: replays run by the thousand)."""
+    return Settings.from_env().answer_fragment_words
+
+
+def replay(h: HeldOut, keep_ratio: float, max_sentences: int, fragment_words: int | None = None) -> Replay:
     """The answers the assistant would give this question, as :func:`assistant.answer.select` quotes them."""
     e = h.example
     if not len(h.probs):
         return Replay(np.zeros(0), [False], [0])
+    if fragment_words is None:
+        fragment_words = _fragment_words()
     relevant = list(e.x[:, FEATURES.index("lex_all")] > 0)
     order = quoting_order(list(h.probs), e.texts, keep_ratio, max_sentences, relevant)
+    at = {place: i for i, place in enumerate(e.places)}
     right, chars = [], []
     for k in range(1, len(order) + 1):
-        quoted = sorted(with_antecedents(order[:k], e.places, e.refers), key=lambda i: e.places[i])
+        quoted = with_antecedents(order[:k], e.places, e.refers)
+        # A fragment brings the sentence after it, as composing does (when it is a candidate too).
+        fragments = [i for i in quoted if is_fragment(e.texts[i], fragment_words)]
+        after = [at.get((e.places[i][0], e.places[i][1] + 1)) for i in fragments]
+        quoted += [j for j in dict.fromkeys(after) if j is not None and j not in quoted]
+        quoted = sorted(quoted, key=lambda i: e.places[i])
         text = render([Quote(e.texts[i], e.places[i][0], e.places[i][1], 1) for i in quoted])
         right.append(bool(e.must) and all(contains(text, m) for m in e.must))
         chars.append(len(text))

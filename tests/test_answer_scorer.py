@@ -16,7 +16,7 @@ from assistant.features import FEATURES
 from assistant.question import read_question, year_terms
 from assistant.retrieval import Passage, Retrieval
 from assistant.scorer import MODEL_PATH, AnswerScorer, ScorerError
-from evals.train import Example, HeldOut, choose_answer_numbers, choose_threshold, curve, label
+from evals.train import Example, HeldOut, choose_answer_numbers, choose_threshold, curve, label, replay
 
 ASSISTANT = Path(__file__).resolve().parent.parent / "assistant"
 
@@ -216,9 +216,11 @@ def _held(qid: str, answerable: bool, probs: list[float], texts: list[str], must
 
 
 def test_threshold_and_quoting_are_chosen_on_replayed_answers() -> None:
+    hall = "The village hall is booked for the summer fair in the park."
     scored = [
         _held("a", True, [0.9, 0.5], ["The grant is £5,000.", "It opens in May."], ["£5,000"]),
-        _held("b", True, [0.7, 0.69], ["The hall is booked.", "The fee is £40."], ["£40"]),
+        # Sentences past ten words: no fragment brings its neighbour here (see the test after).
+        _held("b", True, [0.7, 0.69], [hall, "The fee is £40."], ["£40"]),
         _held("c", False, [0.5], ["The park is open."], []),
         _held("d", False, [0.3], ["Minutes of the meeting."], []),
     ]
@@ -234,6 +236,13 @@ def test_threshold_and_quoting_are_chosen_on_replayed_answers() -> None:
     assert only_best["accuracy"] == 0.75
     threshold, _ratio, n, _ = choose_answer_numbers(scored)
     assert (threshold, n) == (0.68, 2)  # the fewest sentences that answer every question
+
+
+def test_the_replay_quotes_a_fragment_with_the_sentence_after_it_as_composing_does() -> None:
+    h = _held("m", True, [0.9, 0.1], ["MOTION BY: Mashack", "SECOND BY: Brown"], ["Brown"])
+    assert replay(h, keep_ratio=0.9, max_sentences=1, fragment_words=4).right == [True]
+    assert replay(h, keep_ratio=0.9, max_sentences=1, fragment_words=0).right == [False]
+    assert replay(h, keep_ratio=0.9, max_sentences=1, fragment_words=2).right == [False]  # three words: not one
 
 
 def test_a_higher_threshold_is_chosen_when_it_costs_almost_no_accuracy() -> None:

@@ -188,6 +188,44 @@ def test_the_following_sentences_stop_at_the_end_of_the_section() -> None:
     assert snapshot.following("gone", 0, 5) == []
 
 
+# --- a fragment brings the sentence after it ---------------------------------------------------
+
+MOTION = ["MOTION BY: Mashack", "SECOND BY: Brown", "The agenda was approved 5-0.", "Item 2 was heard."]
+
+
+def _motion_snapshot() -> IndexSnapshot:
+    chunks = {"m1": _row("m1", 1, "doc#item-1", (2, 2), " ".join(MOTION))}
+    sentences = {"m1": [StoredSentence(f"m1/s{i}", "m1", t, 2, i) for i, t in enumerate(MOTION)]}
+    return IndexSnapshot(chunks=chunks, sections={"doc#item-1": ["m1"]}, sentences=sentences)
+
+
+def test_a_fragment_is_quoted_with_the_sentence_after_it() -> None:
+    snapshot = _motion_snapshot()
+    answer = _compose([_cand("m1/s0", "m1", 0, MOTION[0], 0.9)], snapshot, LeadIn(4, 300, fragment_words=4))
+    assert answer.text == f"“{MOTION[0]} {MOTION[1]}” [1]"
+    assert answer.quoted_ids == ["m1/s0", "m1/s1"]
+    # One step only: the brought sentence, a fragment too, brings nothing more.
+    assert "approved" not in answer.text
+
+
+def test_a_sentence_longer_than_a_fragment_or_with_fragments_off_stands_alone() -> None:
+    snapshot = _motion_snapshot()
+    long = _compose([_cand("m1/s2", "m1", 2, MOTION[2], 0.9)], snapshot, LeadIn(4, 300, fragment_words=4))
+    assert long.text == f"“{MOTION[2]}” [1]"
+    off = _compose([_cand("m1/s0", "m1", 0, MOTION[0], 0.9)], snapshot, LeadIn(4, 300, fragment_words=0))
+    assert off.text == f"“{MOTION[0]}” [1]"
+
+
+def test_a_fragment_ending_its_passage_stays_alone_and_a_chosen_next_is_not_quoted_twice() -> None:
+    snapshot = _motion_snapshot()
+    last = _compose([_cand("m1/s3", "m1", 3, MOTION[3], 0.9)], snapshot, LeadIn(4, 300, fragment_words=4))
+    assert last.text == f"“{MOTION[3]}” [1]"
+    both = [_cand("m1/s0", "m1", 0, MOTION[0], 0.9), _cand("m1/s1", "m1", 1, MOTION[1], 0.8)]
+    answer = _compose(both, snapshot, LeadIn(4, 300, fragment_words=4))
+    assert answer.quoted_ids == ["m1/s0", "m1/s1", "m1/s2"]  # the second fragment brings the third
+    assert [q for q, _ in answer.quotes].count(MOTION[1]) == 1
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 
