@@ -21,6 +21,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import os
 import resource
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ from ingest.models import Document, Page, Section
 from ingest.pages import extract_pages, file_sha256
 from ingest.pipeline import Ingestor, IngestReport, ParsedFile, derive, parse_pdf
 from ingest.sections import segment_sections
-from ingest.settings import Settings
+from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import Index
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,65 @@ def run(corpus_dir: Path, questions: list[str]) -> dict[str, Any]:
         figures["ask_p95_ms"] = percentile(latencies, 95)
         figures["floor_p50_ms"] = statistics.median(floors)
         figures["floor_p95_ms"] = percentile(floors, 95)
+        serve = serve_start(corpus_dir, Path(tmp) / "serve")
+        figures["serve_first_http_s"] = serve.first_http_s
+        figures["serve_ready_s"] = serve.ready_s
     return figures
+
+
+SERVE_WITHIN_S = 10.0
+"""Issue 13's target: ``scrutineer serve`` answers HTTP this soon after start on a fresh index."""
+
+
+@dataclass
+class ServeStart:
+    """How ``scrutineer serve`` came up on a fresh index: seconds from start to its first HTTP 200 and to
+    the log's "ready" line (None when it did not get there within the wait), and its log."""
+
+    first_http_s: float | None
+    ready_s: float | None
+    log: list[str]
+
+
+def serve_start(corpus_dir: Path, work_dir: Path, wait_s: float = 300.0) -> ServeStart:
+    """Start ``scrutineer serve`` in a fresh process over ``corpus_dir`` with a new index under
+    ``work_dir``, time its first HTTP answer and its "ready" line, then stop it."""
+    import httpx
+
+    from evals.load import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRUTINEER_")}
+    env |= {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "SCRUTINEER_CORPUS_DIR": str(corpus_dir),
+        "SCRUTINEER_INDEX_DIR": str(work_dir / "index"),
+        "SCRUTINEER_UPLOAD_DIR": str(work_dir / "uploads"),
+        "SCRUTINEER_PORT": str(port),
+    }
+    log = work_dir / "serve.log"
+    ready = f"INFO assistant.building: ready: http://127.0.0.1:{port}"
+    first_http = ready_at = None
+    started = time.monotonic()
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        while time.monotonic() - started < wait_s and server.poll() is None and ready_at is None:
+            if first_http is None:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                        first_http = time.monotonic() - started
+                except httpx.HTTPError:
+                    pass
+            if ready in log.read_text():
+                ready_at = time.monotonic() - started
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return ServeStart(first_http, ready_at, log.read_text().splitlines())
 
 
 COPY_DAYS = 7
@@ -233,6 +293,10 @@ def scale_table(points: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _seconds(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:.1f} s"
+
+
 def as_table(figures: dict[str, Any]) -> str:
     rows = [
         (
@@ -262,6 +326,11 @@ def as_table(figures: dict[str, Any]) -> str:
             "Floor: query embedding + Chroma query, p50 / p95",
             "",
             f"{figures['floor_p50_ms']:.0f} / {figures['floor_p95_ms']:.0f} ms",
+        ),
+        (
+            "`scrutineer serve` on a fresh index: first HTTP answer / index ready",
+            f"target ≤ {SERVE_WITHIN_S:.0f} s to answer",
+            f"{_seconds(figures.get('serve_first_http_s'))} / {_seconds(figures.get('serve_ready_s'))}",
         ),
     ]
     lines = ["| measure | size | figure |", "|---|---|---|"]

@@ -34,6 +34,12 @@ REALDOCS = Path(__file__).parent / "fixtures" / "realdocs"
 REALDOCS_MORE = Path(__file__).parent / "fixtures" / "realdocs_more"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Test files marked ``longest`` first (stable otherwise): with workers in parallel, the longest
+    file starting last would leave the others idle while it finishes."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
 def norm(text: str) -> str:
     """White space folded, for comparing extracted text."""
     return " ".join(text.split())

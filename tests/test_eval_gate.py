@@ -13,7 +13,7 @@ import pytest
 from evals import gate, loco
 from evals.run import DEFAULT_QUESTIONS, evaluate
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.longest]
 
 
 def test_leave_one_council_out_meets_the_floors(tmp_path_factory: pytest.TempPathFactory) -> None:
