@@ -241,7 +241,7 @@ def retrieve(
     if lexical is not None and query_text:
         allowed = None
         if (where is not None or dated) and snapshot is not None:
-            allowed = {p.chunk_id for p in snapshot.passages_where(filters)}
+            allowed = snapshot.allowed_ids(filters)
         elif where is not None or dated:
             allowed = {r.id for r in index.get("chunks", where=where) if _date_ok(r.metadata, filters)}
         lexical_hits = lexical.search(query_text, lexical_k, allowed)

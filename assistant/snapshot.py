@@ -10,6 +10,7 @@ generation and answered from memory; the searches over chunks and sentences stay
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class StoredSentence:
     """Its place in the passage (0 for the first sentence)."""
 
 
+ALLOWED_KEPT = 64
+"""Filters whose passage ids a snapshot remembers (then it starts over)."""
+
+
 @dataclass
 class IndexSnapshot:
     """The passages, sentences and decision records of one index generation. Never changed after
@@ -54,6 +59,9 @@ class IndexSnapshot:
     """Every decision and proposal record."""
     decision_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     """One row per entry of :attr:`decisions`."""
+    _allowed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    """Ids of the passages inside each filter asked for (filters by body or date repeat from question to
+    question, and checking every passage costs more than the search)."""
 
     @classmethod
     def read(cls, index: Index) -> IndexSnapshot:
@@ -89,6 +97,17 @@ class IndexSnapshot:
 
     def passage(self, chunk_id: str, score: float = 0.0) -> Passage:
         return Passage.from_row(self.chunks[chunk_id], score)
+
+    def allowed_ids(self, filters: dict[str, Any] | None) -> frozenset[str]:
+        """Ids of the passages inside the search's filters (remembered per filter for this snapshot)."""
+        key = json.dumps(filters, sort_keys=True, default=str)
+        ids = self._allowed.get(key)
+        if ids is None:
+            ids = frozenset(p.chunk_id for p in self.passages_where(filters))
+            if len(self._allowed) >= ALLOWED_KEPT:
+                self._allowed.clear()
+            self._allowed[key] = ids
+        return ids
 
     def passages_where(self, filters: dict[str, Any] | None, **fields: Sequence[str]) -> list[Passage]:
         """Passages inside the search's filters whose metadata ``field`` is one of the values given."""

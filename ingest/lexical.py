@@ -25,6 +25,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import bm25s
@@ -213,7 +214,7 @@ class LexicalIndex:
         return cls(model, [row.id for row in rows], generation)
 
     # ---- searching -----------------------------------------------------------------------
-    def search(self, query: str, k: int, allowed_ids: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, allowed_ids: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
         """Up to ``k`` (chunk id, BM25 score) pairs, best first; only chunks sharing a token with
         the query, and only those in ``allowed_ids`` when it is given."""
         if self._model is None or k <= 0:
@@ -349,7 +350,7 @@ class LiveLexicalIndex:
                 self._lock.release()
         return self._current
 
-    def search(self, query: str, k: int, allowed_ids: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, allowed_ids: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
         return self.current().search(query, k, allowed_ids)
 
     def refresh_now(self) -> None:

@@ -60,6 +60,16 @@ def test_passages_where_reads_metadata_inside_the_filters(two_meetings: list[Pat
     assert snapshot.passages_where({"date_from": "2025-02-01"}, section_number=["2"]) == []
 
 
+def test_the_passages_inside_a_filter_are_found_once_per_filter(two_meetings: list[Path], index: Index) -> None:
+    snapshot = IndexSnapshot.read(index)
+    later = {"date_from": "2025-02-01"}
+    ids = snapshot.allowed_ids(later)
+    assert ids == {p.chunk_id for p in snapshot.passages_where(later)} and 0 < len(ids) < len(snapshot.chunks)
+    assert snapshot.allowed_ids({"date_from": "2025-02-01"}) is ids  # the same filter: remembered
+    assert snapshot.allowed_ids(None) == set(snapshot.chunks)
+    assert snapshot.allowed_ids({"date_from": "2025-03-01"}) == frozenset()
+
+
 def test_the_assistant_reads_a_new_snapshot_after_an_ingest(
     settings: Settings, two_meetings: list[Path], ingestor: Ingestor, index: Index, fake_embedder
 ) -> None:
