@@ -38,6 +38,7 @@ from ingest.resolutions import extract_resolutions
 from ingest.sections import segment_sections
 from ingest.settings import Settings
 from ingest.store import COLLECTIONS, Index, Recovery, Row
+from ingest.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ READ_ATTEMPTS = 3
 REREAD_PAUSE_S = 0.5
 """Pause before reading a changed file again, so a copy in progress can finish."""
 OCR_CACHE_FOLDER = "ocr-cache"
+VECTOR_CACHE_FOLDER = "vector-cache"
+"""Where an index keeps its :class:`ingest.vector_cache.VectorCache` unless the settings name another folder."""
 """Folder in the index folder where ingest keeps what OCR read (unless SCRUTINEER_OCR_CACHE_DIR says elsewhere)."""
 MSG_CHANGING = (
     "changed while it was being read ({attempts} attempts); it is probably still being copied or saved —"
@@ -273,6 +276,8 @@ class Ingestor:
         self.settings = settings
         self.index = index
         self.embedder = embedder
+        folder = settings.vector_cache_dir or settings.index_dir / VECTOR_CACHE_FOLDER
+        self.vector_cache = VectorCache(folder, embedder.model_id, embedder.dimension)
 
     def ingest_paths(
         self, paths: Sequence[Path], progress: Callable[[float, str], None] | None = None, force: bool = False
@@ -451,28 +456,36 @@ class Ingestor:
         stored = self.index.vectors_for_hashes(name, hashes)
         missing = [r for r in rows if r.metadata["content_hash"] not in stored]
         fresh: dict[str, np.ndarray] = {}
+        known: dict[str, np.ndarray] = {}
         if missing:
             by_text: dict[str, list[Row]] = {}
             for r in missing:
                 by_text.setdefault(r.metadata.get("_embed", r.text), []).append(r)
+            known = self.vector_cache.get(by_text)  # embedded before, for another index or this one before a rebuild
+            for text, vec in known.items():
+                for r in by_text[text]:
+                    fresh[r.metadata["content_hash"]] = vec
             # Sorted by length so each batch pads little (the model pads to its longest text).
-            texts = sorted(by_text, key=len)
+            texts = sorted((t for t in by_text if t not in known), key=len)
             batch = max(self.settings.embed_batch_size, 1)
             quiet = len(texts) <= batch * 2 or (stages is not None and stages.report is not None)  # reported instead
             bar = tqdm(range(0, len(texts), batch), desc=f"embed {name}", unit="batch", disable=quiet)
             for start in bar:
                 part = texts[start : start + batch]
-                for text, vec in zip(part, self.embedder.embed(part), strict=True):
+                vectors = self.embedder.embed(part)
+                self.vector_cache.put(dict(zip(part, vectors, strict=True)))
+                for text, vec in zip(part, vectors, strict=True):
                     for r in by_text[text]:
                         fresh[r.metadata["content_hash"]] = vec
                 if stages:
                     stages.stage("embedding", min(start + batch, len(texts)), len(texts), EMBEDDED_AS[name])
                 faults.reached("mid_embedding")
+        embedded = {r.metadata["content_hash"] for r in missing if r.metadata.get("_embed", r.text) not in known}
         for r in rows:
             r.metadata.pop("_embed", None)
             h = r.metadata["content_hash"]
             r.vector = stored[h] if h in stored else fresh[h]
-        return len({r.metadata["content_hash"] for r in missing}), len(rows) - len(missing)
+        return len(embedded), len(rows) - len(embedded)
 
 
 def _doc_meta(doc: Document) -> dict[str, Any]:

@@ -129,6 +129,12 @@ class Settings:
         " runs no OCR. Unset: `ocr-cache` in the index folder when ingesting; none when a file is only read.",
         None,
     )
+    vector_cache_dir: Path | None = _doc(
+        "Folder where the vector of every text embedded is kept, by model and text (one SQLite file), so a"
+        " rebuilt index, or another index over the same papers, embeds none of the texts it has seen. Unset:"
+        " `vector-cache` in the index folder.",
+        None,
+    )
     page_max_pixels: int = _doc(
         "Most pixels (width × height) of a page shown for a citation. A bigger page (a plan, a drawing, a hostile"
         " 200-inch box) is drawn at a smaller scale to fit, which bounds the memory of one view (about 16 MB a copy"

@@ -18,6 +18,16 @@ if not os.environ.get("SCRUTINEER_OCR_CACHE_DIR"):
     os.environ["SCRUTINEER_OCR_CACHE_DIR"] = tempfile.mkdtemp(prefix="scrutineer-test-ocr-")
     atexit.register(shutil.rmtree, os.environ["SCRUTINEER_OCR_CACHE_DIR"], ignore_errors=True)
 
+# One vector cache for the run, likewise: the demo index of each worker and the evaluation's index of
+# every body embed the bundled pack's texts once between them.
+if not os.environ.get("SCRUTINEER_VECTOR_CACHE_DIR"):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["SCRUTINEER_VECTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="scrutineer-test-vectors-")
+    atexit.register(shutil.rmtree, os.environ["SCRUTINEER_VECTOR_CACHE_DIR"], ignore_errors=True)
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +115,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         index_dir=tmp_path_factory.mktemp("demo") / "index",
         upload_dir=tmp_path_factory.mktemp("demo-uploads"),
         collection_prefix="demo",
+        vector_cache_dir=Path(os.environ["SCRUTINEER_VECTOR_CACHE_DIR"]),
     )
 
 
