@@ -500,7 +500,8 @@ def test_a_removed_document_no_longer_answers(running_app: tuple[str, Settings],
     page = visit.page
     page.get_by_role("tab", name="Documents").click()
     table = page.locator("#documents table")
-    table.wait_for()
+    # Filled once the bundled pack is listed (the table first renders empty while the list loads).
+    table.locator("tbody tr", has_text=CORPUS_PDF.name).first.wait_for()
     if not table.locator("tbody tr", has_text=UPLOAD.name).count():  # the upload test may not have run
         _upload(visit, UPLOAD)
         # The one progress display moves: per page read, per batch embedded, then writing.
