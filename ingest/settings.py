@@ -129,6 +129,11 @@ class Settings:
         " runs no OCR. Unset: `ocr-cache` in the index folder when ingesting; none when a file is only read.",
         None,
     )
+    ingest_parse_ahead: bool = _doc(
+        "Read the next PDF of an ingest in a background thread while the current one is embedded and written"
+        " (the model and Tesseract leave the interpreter free meanwhile). Off: one file at a time.",
+        True,
+    )
     vector_cache_dir: Path | None = _doc(
         "Folder where the vector of every text embedded is kept, by model and text (one SQLite file), so a"
         " rebuilt index, or another index over the same papers, embeds none of the texts it has seen. Unset:"
