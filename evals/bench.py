@@ -156,6 +156,7 @@ def serve_start(corpus_dir: Path, work_dir: Path, wait_s: float = 300.0) -> Serv
 
     from evals.load import free_port
 
+    work_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRUTINEER_")}
     env |= {
