@@ -66,6 +66,9 @@ class Example:
     asked: Asked | None = None
     """The question as it was scored (``extract(keep=True)``): to answer it under another scorer
     without searching again."""
+    replayed: dict[tuple[int, tuple[int, ...]], tuple[bool, int]] = field(default_factory=dict, repr=False)
+    """(right, characters) of each answer replayed, by (fragment words, candidates quoted): folds and
+    quoting numbers replay the same answers many times over."""
 
 
 @dataclass
@@ -312,9 +315,12 @@ def replay(h: HeldOut, keep_ratio: float, max_sentences: int, fragment_words: in
         after = [at.get((e.places[i][0], e.places[i][1] + 1)) for i in fragments]
         quoted += [j for j in dict.fromkeys(after) if j is not None and j not in quoted]
         quoted = sorted(quoted, key=lambda i: e.places[i])
-        text = render([Quote(e.texts[i], e.places[i][0], e.places[i][1], 1) for i in quoted])
-        right.append(bool(e.must) and all(contains(text, m) for m in e.must))
-        chars.append(len(text))
+        key = (fragment_words, tuple(quoted))
+        if key not in e.replayed:
+            text = render([Quote(e.texts[i], e.places[i][0], e.places[i][1], 1) for i in quoted])
+            e.replayed[key] = (bool(e.must) and all(contains(text, m) for m in e.must), len(text))
+        right.append(e.replayed[key][0])
+        chars.append(e.replayed[key][1])
     return Replay(np.array([h.probs[i] for i in order[1:]]), right, chars)
 
 
