@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # Before anything imports chromadb: no telemetry, no network.
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# One OCR cache for the run: the question-set check and the evaluation's index read the same scans.
-# Tests whose settings ignore the environment (isolated_settings) keep theirs in their own index folder.
-if not os.environ.get("SCRUTINEER_OCR_CACHE_DIR"):
-    import atexit
-    import shutil
-    import tempfile
-
-    os.environ["SCRUTINEER_OCR_CACHE_DIR"] = tempfile.mkdtemp(prefix="scrutineer-test-ocr-")
-    atexit.register(shutil.rmtree, os.environ["SCRUTINEER_OCR_CACHE_DIR"], ignore_errors=True)
-
-# One vector cache for the run, likewise: the demo index of each worker and the evaluation's index of
-# every body embed the bundled pack's texts once between them.
-if not os.environ.get("SCRUTINEER_VECTOR_CACHE_DIR"):
-    import atexit
-    import shutil
-    import tempfile
-
-    os.environ["SCRUTINEER_VECTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="scrutineer-test-vectors-")
-    atexit.register(shutil.rmtree, os.environ["SCRUTINEER_VECTOR_CACHE_DIR"], ignore_errors=True)
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +22,22 @@ from ingest.bootstrap import ensure_index
 from ingest.pipeline import Ingestor, ParsedFile, parse_pdf
 from ingest.settings import Settings
 from ingest.store import Index
+
+
+def _one_folder_for_the_run(variable: str, prefix: str) -> None:
+    """Set ``variable`` to a temporary folder removed when the run ends, unless it names one already.
+    Set here, before pytest-xdist starts its workers, so that every worker inherits the same folder."""
+    if not os.environ.get(variable):
+        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, os.environ[variable], ignore_errors=True)
+
+
+# One OCR cache for the run: the question-set check and the evaluation's index read the same scans.
+# Tests whose settings ignore the environment (isolated_settings) keep theirs in their own index folder.
+_one_folder_for_the_run("SCRUTINEER_OCR_CACHE_DIR", "scrutineer-test-ocr-")
+# One vector cache, likewise: the demo index of each worker and the evaluation's index of every body
+# embed the bundled pack's texts once between them.
+_one_folder_for_the_run("SCRUTINEER_VECTOR_CACHE_DIR", "scrutineer-test-vectors-")
 
 CORPUS_PDF = Path(__file__).parent.parent / "corpus" / "overview-and-scrutiny-committee-2024-04-17-agenda-pack.pdf"
 REALDOCS = Path(__file__).parent / "fixtures" / "realdocs"
